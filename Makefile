@@ -13,7 +13,7 @@ WEB_VENDOR := static/web/vendor
 
 export PYTHONPATH := $(CURDIR)/source:$(CURDIR)
 
-.PHONY: help setup run test lint typecheck unit integration browser bench bench-smoke package \
+.PHONY: help setup vendor run test lint typecheck unit integration browser bench bench-smoke package \
         test-integration deploy deploy-web clean
 
 help: ## List the targets
@@ -44,6 +44,8 @@ $(STAMPS)/web: static/package.json static/package-lock.json static/build.mjs
 
 setup: $(STAMPS)/venv $(STAMPS)/vendor $(STAMPS)/web ## Install everything (idempotent)
 
+vendor: $(STAMPS)/vendor ## Vendor the Lambda runtime dependencies into source/ext/
+
 # ---- run -----------------------------------------------------------------------------------
 run: setup ## Serve the whole app offline (API :3000, S3 :4566, web :8080)
 	$(PY) -m local_stack
@@ -59,7 +61,7 @@ typecheck: $(STAMPS)/venv ## mypy over the Lambdas, the local stack and the test
 	$(VENV)/bin/mypy source/filestore source/handlers source/runtime_context.py source/vendor.py \
 	    local_stack tests/helpers
 
-unit: setup ## Unit tests (no network)
+unit: setup package ## Unit tests (no network)
 	$(PY) -m pytest tests/unit
 
 integration: setup ## Tavern and contract tests against a local stack started by pytest
