@@ -1,0 +1,117 @@
+"""The local stack's settings, read once from ``FILESTORE_*`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_API_PORT = 3000
+DEFAULT_S3_PORT = 4566
+DEFAULT_WEB_PORT = 8080
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the local stack cannot use."""
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """Everything the local stack needs to know before it reads the template."""
+
+    host: str = DEFAULT_HOST
+    api_port: int = DEFAULT_API_PORT
+    s3_port: int = DEFAULT_S3_PORT
+    web_port: int = DEFAULT_WEB_PORT
+    api_key: str = ""
+    api_key_generated: bool = False
+    params: Mapping[str, str] = field(default_factory=dict)
+    # Local-only knob: divide every Schedule interval by this factor (1 = real rate).
+    schedule_speedup: float = 1.0
+    project_root: Path = PROJECT_ROOT
+
+    @property
+    def template_path(self) -> Path:
+        return self.project_root / "template.yaml"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.project_root / "static" / "web"
+
+    @property
+    def code_root(self) -> Path:
+        return self.project_root / "source"
+
+
+def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -> LocalConfig:
+    """Build the configuration from ``environ``; raise ``ConfigError`` naming the bad variable."""
+    api_key = environ.get("FILESTORE_API_KEY", "").strip()
+    generated = not api_key
+    if generated:
+        api_key = generate_api_key()
+    elif len(api_key) < 20:
+        # API Gateway rejects API key values shorter than 20 characters.
+        raise ConfigError(
+            "FILESTORE_API_KEY must be at least 20 characters, as API Gateway requires"
+        )
+    return LocalConfig(
+        host=environ.get("FILESTORE_HOST", "").strip() or DEFAULT_HOST,
+        api_port=_port(environ, "FILESTORE_API_PORT", DEFAULT_API_PORT),
+        s3_port=_port(environ, "FILESTORE_S3_PORT", DEFAULT_S3_PORT),
+        web_port=_port(environ, "FILESTORE_WEB_PORT", DEFAULT_WEB_PORT),
+        api_key=api_key,
+        api_key_generated=generated,
+        params=parse_params(environ.get("FILESTORE_PARAMS", "")),
+        schedule_speedup=_speedup(environ.get("FILESTORE_SCHEDULE_SPEEDUP", "")),
+        project_root=project_root,
+    )
+
+
+def generate_api_key() -> str:
+    """A random API key of the length and alphabet API Gateway generates (40 characters)."""
+    return secrets.token_urlsafe(30)[:40]
+
+
+def parse_params(line: str) -> dict[str, str]:
+    """Split ``Name=Value`` template parameter overrides like a shell line."""
+    try:
+        words = shlex.split(line)
+    except ValueError as err:
+        raise ConfigError(f"FILESTORE_PARAMS is not a valid shell line: {err}") from err
+    params: dict[str, str] = {}
+    for word in words:
+        name, sep, value = word.partition("=")
+        if not sep or not name.isidentifier():
+            raise ConfigError(f"FILESTORE_PARAMS: expected Name=Value, got {word!r}")
+        params[name] = value
+    return params
+
+
+def _port(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError as err:
+        raise ConfigError(f"{name} must be a port number, got {raw!r}") from err
+    if not 0 < port < 65536:
+        raise ConfigError(f"{name} must be between 1 and 65535, got {port}")
+    return port
+
+
+def _speedup(raw: str) -> float:
+    if not raw.strip():
+        return 1.0
+    try:
+        factor = float(raw)
+    except ValueError as err:
+        raise ConfigError(f"FILESTORE_SCHEDULE_SPEEDUP must be a number, got {raw!r}") from err
+    if not factor >= 1:
+        raise ConfigError(f"FILESTORE_SCHEDULE_SPEEDUP must be 1 or more, got {raw!r}")
+    return factor
