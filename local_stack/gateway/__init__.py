@@ -1,0 +1,8 @@
+"""A local API Gateway (REST API, v1): swagger routes → Lambda proxy events → HTTP responses."""
+
+from __future__ import annotations
+
+from local_stack.gateway.gateway import Gateway, HttpRequest, HttpResponse, Throttle
+from local_stack.gateway.http_server import make_server, make_wsgi_app
+
+__all__ = ["Gateway", "HttpRequest", "HttpResponse", "Throttle", "make_server", "make_wsgi_app"]

@@ -1,0 +1,354 @@
+"""The local API Gateway (REST API, v1) with no sockets: an HttpRequest in, an HttpResponse out."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from local_stack.gateway import gateway_responses as types
+from local_stack.gateway import mock
+from local_stack.gateway.events import EventContext, build_event, first_header
+from local_stack.gateway.gateway_responses import GatewayResponses, ResponseType
+from local_stack.gateway.parameters import RequestValues
+from local_stack.gateway.responses import MalformedProxyResponseError, parse_proxy_response
+from local_stack.gateway.routes import RouteMatch, RouteTable
+from local_stack.gateway.throttle import Throttle, TokenBuckets
+from local_stack.gateway.validation import (
+    OperationValidator,
+    RequestValidationError,
+    build_validator,
+)
+from local_stack.lambda_types import FunctionNotFoundError, InvocationResult, Invoker
+
+__all__ = ["Gateway", "HttpRequest", "HttpResponse", "Throttle"]
+
+logger = logging.getLogger(__name__)
+
+INTEGRATION_KEY = "x-amazon-apigateway-integration"
+BINARY_MEDIA_TYPES_KEY = "x-amazon-apigateway-binary-media-types"
+API_KEY_SOURCE_KEY = "x-amazon-apigateway-api-key-source"
+API_KEY_HEADER = "x-api-key"
+# API Gateway's payload limit: larger requests get 413 before anything else runs.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+
+_FUNCTION_IN_URI = re.compile(r":function:([^:/]+)")
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One client request as received: raw path with the stage, decoded query pairs, raw headers."""
+
+    method: str
+    path: str  # raw (percent-encoded) path including the stage, e.g. "/dev/file/abc"
+    query: list[tuple[str, str]]  # decoded name/value pairs, repeats kept in order
+    headers: list[tuple[str, str]]  # names as sent (case kept), repeats kept in order
+    body: bytes
+    source_ip: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Method:
+    """One method of the API, compiled from its swagger operation."""
+
+    integration_type: str  # "aws_proxy" or "mock"
+    integration: Mapping[str, Any]
+    function_name: str | None
+    api_key_required: bool
+    validator: OperationValidator | None
+
+
+class _GatewayError(Exception):
+    def __init__(
+        self, response_type: ResponseType, message: str | None = None, details: str = ""
+    ) -> None:
+        super().__init__(message or response_type.message)
+        self.response_type = response_type
+        self.message = message
+        self.details = details
+
+
+def _function_name(integration: Mapping[str, Any], where: str) -> str:
+    uri = integration.get("uri")
+    if not isinstance(uri, str):
+        raise ValueError(f"{where}: integration uri must be a resolved string, got {uri!r}")
+    match = _FUNCTION_IN_URI.search(uri)
+    if match is None:
+        raise ValueError(f"{where}: integration uri names no Lambda function: {uri}")
+    return match.group(1)
+
+
+def _api_key_required(swagger: Mapping[str, Any], operation: Mapping[str, Any], where: str) -> bool:
+    # Swagger semantics: the operation's `security` replaces the API-wide one ([] = none).
+    security = operation.get("security", swagger.get("security")) or []
+    definitions = swagger.get("securityDefinitions") or {}
+    required = False
+    for requirement in security:
+        for name in requirement:
+            definition = definitions.get(name)
+            if definition is None:
+                raise ValueError(f"{where}: security {name!r} is not in securityDefinitions")
+            is_api_key = (
+                definition.get("type") == "apiKey"
+                and str(definition.get("name", "")).lower() == API_KEY_HEADER
+                and definition.get("in") == "header"
+                and "x-amazon-apigateway-authorizer" not in definition
+            )
+            if not is_api_key:
+                # Never fake what cannot be checked: authorizers are not emulated, so refuse.
+                raise ValueError(f"{where}: security {name!r} is not supported by the local stack")
+            required = True
+    return required
+
+
+def _compile_methods(
+    swagger: Mapping[str, Any], routes: RouteTable
+) -> dict[tuple[str, str], _Method]:
+    methods: dict[tuple[str, str], _Method] = {}
+    for route in routes.routes:
+        for method, operation in route.operations.items():
+            where = f"{method} {route.resource}"
+            integration = operation.get(INTEGRATION_KEY)
+            if not isinstance(integration, Mapping):
+                raise ValueError(f"{where}: no {INTEGRATION_KEY}")
+            kind = str(integration.get("type", "")).lower()
+            if kind not in ("aws_proxy", "mock"):
+                raise ValueError(f"{where}: integration type {kind!r} is not supported locally")
+            methods[(route.resource, method)] = _Method(
+                integration_type=kind,
+                integration=integration,
+                function_name=_function_name(integration, where) if kind == "aws_proxy" else None,
+                api_key_required=_api_key_required(swagger, operation, where),
+                validator=build_validator(swagger, route.path_item, operation),
+            )
+    return methods
+
+
+class Gateway:
+    """Routes requests for one stage of one REST API to mock answers or Lambda proxy calls."""
+
+    def __init__(
+        self,
+        swagger: dict[str, Any],
+        stage: str,
+        invoke: Invoker,
+        api_keys: Mapping[str, str],
+        throttle: Throttle | None = None,
+        *,
+        api_id: str = "local",
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        clock: Callable[[], float] = time.time,
+        integration_timeout_s: float = 29.0,
+    ) -> None:
+        if str(swagger.get(API_KEY_SOURCE_KEY, "HEADER")).upper() != "HEADER":
+            raise ValueError(f"{API_KEY_SOURCE_KEY} other than HEADER is not supported locally")
+        self.stage = stage
+        self._invoke = invoke
+        self._api_keys = dict(api_keys)
+        self._api_id = api_id
+        self._account_id = account_id
+        self._default_domain = f"{api_id}.execute-api.{region}.amazonaws.com"
+        self._clock = clock
+        self._timeout_s = integration_timeout_s
+        self._routes = RouteTable(swagger.get("paths") or {})
+        self._methods = _compile_methods(swagger, self._routes)
+        self._binary_media_types: list[str] = list(swagger.get(BINARY_MEDIA_TYPES_KEY) or [])
+        self._gateway_responses = GatewayResponses(swagger)
+        self._buckets = TokenBuckets(throttle, clock) if throttle is not None else None
+
+    def owns(self, path: str) -> bool:
+        """Whether a raw path lies under this gateway's stage (other paths go to a fallback)."""
+        return self._stage_path(path) is not None
+
+    def _stage_path(self, path: str) -> str | None:
+        prefix = f"/{self.stage}"
+        if path == prefix:
+            return "/"
+        if path.startswith(prefix + "/"):
+            return path[len(prefix) :]
+        return None
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request exactly as API Gateway would."""
+        request_id = str(uuid.uuid4())
+        extended_id = base64.b64encode(secrets.token_bytes(10)).decode("ascii")
+        now = self._clock()
+        context = {
+            "requestId": request_id,
+            "extendedRequestId": extended_id,
+            "stage": self.stage,
+            "apiId": self._api_id,
+            "accountId": self._account_id,
+            "httpMethod": request.method,
+            "path": request.path,
+            "identity.sourceIp": request.source_ip,
+        }
+        values = RequestValues(request.headers, request.query, {})
+        try:
+            status, headers, body = self._dispatch(request, request_id, extended_id, now, context)
+        except _GatewayError as err:
+            if err.response_type.status >= 500:
+                logger.warning("%s %s: %s", request.method, request.path, err)
+            rendered = self._gateway_responses.render(
+                err.response_type, context, values, err.message, err.details
+            )
+            status, headers, body = rendered.status, rendered.headers, rendered.body
+        # Every API Gateway response carries its request id and extended request id.
+        headers = [*headers, ("x-amzn-RequestId", request_id), ("x-amz-apigw-id", extended_id)]
+        return HttpResponse(status, headers, body)
+
+    def _dispatch(
+        self,
+        request: HttpRequest,
+        request_id: str,
+        extended_id: str,
+        now: float,
+        context: dict[str, str],
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        stage_path = self._stage_path(request.path)
+        # AWS quirk: an unknown path, an unknown method on a known path, and a path outside the
+        # stage all get 403 "Missing Authentication Token" (API Gateway assumes a signed call to
+        # something you may not see), never 404 or 405.
+        if stage_path is None:
+            raise _GatewayError(types.MISSING_AUTHENTICATION_TOKEN)
+        match = self._routes.match(request.method, stage_path)
+        if match is None:
+            raise _GatewayError(types.MISSING_AUTHENTICATION_TOKEN)
+        method = self._methods[(match.route.resource, _method_key(match))]
+        context.update(
+            {"resourcePath": match.route.resource, "resourceId": match.route.resource_id}
+        )
+        if len(request.body) > MAX_PAYLOAD_BYTES:
+            raise _GatewayError(types.REQUEST_TOO_LARGE)
+
+        api_key, api_key_id = self._check_api_key(request, method)
+        # Usage-plan throttling applies per API key, on the methods that require one.
+        buckets = self._buckets
+        if api_key_id is not None and buckets is not None and not buckets.allow(api_key_id):
+            raise _GatewayError(types.THROTTLED)
+        if method.validator is not None:
+            try:
+                method.validator.validate(request.headers, request.query, request.body)
+            except RequestValidationError as err:
+                response_type = types.response_type(err.response_type)
+                raise _GatewayError(response_type, err.message, err.details) from err
+
+        values = RequestValues(request.headers, request.query, match.path_parameters)
+        if method.integration_type == "mock":
+            try:
+                answer = mock.answer(
+                    method.integration,
+                    values,
+                    first_header(request.headers, "content-type"),
+                    context,
+                )
+            except mock.UnsupportedMediaTypeError as err:
+                raise _GatewayError(types.UNSUPPORTED_MEDIA_TYPE) from err
+            return answer.status, answer.headers, answer.body
+
+        event_context = EventContext(
+            resource=match.route.resource,
+            resource_id=match.route.resource_id,
+            http_method=request.method,
+            stage=self.stage,
+            stage_path=stage_path,
+            path_parameters=match.path_parameters,
+            request_id=request_id,
+            extended_request_id=extended_id,
+            request_time_epoch_ms=int(now * 1000),
+            api_id=self._api_id,
+            account_id=self._account_id,
+            domain_name=_host(request) or self._default_domain,
+            source_ip=request.source_ip,
+            api_key=api_key,
+            api_key_id=api_key_id,
+            binary_media_types=self._binary_media_types,
+        )
+        event = build_event(
+            request.method, request.headers, request.query, request.body, event_context
+        )
+        assert method.function_name is not None
+        result = self._invoke_with_timeout(method.function_name, event)
+        try:
+            proxy = parse_proxy_response(
+                result.payload,
+                first_header(request.headers, "accept"),
+                self._binary_media_types,
+            )
+        except MalformedProxyResponseError as err:
+            logger.warning(
+                "Execution failed due to configuration error: Malformed Lambda proxy response "
+                "from %s: %s",
+                method.function_name,
+                err,
+            )
+            raise _GatewayError(types.LAMBDA_FAILURE) from err
+        trace_id = event["multiValueHeaders"]["X-Amzn-Trace-Id"][-1]
+        return proxy.status, [*proxy.headers, ("X-Amzn-Trace-Id", trace_id)], proxy.body
+
+    def _check_api_key(
+        self, request: HttpRequest, method: _Method
+    ) -> tuple[str | None, str | None]:
+        if not method.api_key_required:
+            # The key is neither checked nor reported to the function when not required.
+            return None, None
+        key = first_header(request.headers, API_KEY_HEADER)
+        key_id = self._api_keys.get(key) if key else None
+        if key is None or key_id is None:
+            # Missing and wrong keys look the same to the client: 403 Forbidden.
+            raise _GatewayError(types.INVALID_API_KEY)
+        return key, key_id
+
+    def _invoke_with_timeout(self, function_name: str, event: dict[str, Any]) -> InvocationResult:
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome["result"] = self._invoke(function_name, event)
+            except BaseException as err:  # reported to the client as API Gateway would
+                outcome["error"] = err
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name=f"apigw-{function_name}", daemon=True).start()
+        if not done.wait(self._timeout_s):
+            # AWS quirk: the client gets 504 after the integration timeout (29 s by default)
+            # while the function itself keeps running to its own Timeout.
+            raise _GatewayError(types.INTEGRATION_TIMEOUT)
+        error = outcome.get("error")
+        if isinstance(error, FunctionNotFoundError):
+            logger.error("Execution failed due to configuration error: %s", error)
+            raise _GatewayError(types.API_CONFIGURATION_ERROR) from error
+        if error is not None:
+            logger.error("Lambda invocation of %s failed", function_name, exc_info=error)
+            raise _GatewayError(types.LAMBDA_FAILURE) from error
+        result: InvocationResult = outcome["result"]
+        if result.failed:
+            # AWS: an unhandled function error reaches the client as 502 Internal server error.
+            logger.warning("Lambda function %s failed: %s", function_name, result.error)
+            raise _GatewayError(types.LAMBDA_FAILURE)
+        return result
+
+
+def _method_key(match: RouteMatch) -> str:
+    return match.method if match.method in match.route.operations else "ANY"
+
+
+def _host(request: HttpRequest) -> str | None:
+    return first_header(request.headers, "host")

@@ -1,0 +1,168 @@
+"""The thin HTTP layer over Gateway: a WSGI app (logging every call) and a threaded server."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from http import HTTPStatus
+from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import make_server as _make_server
+from wsgiref.util import is_hop_by_hop
+
+from local_stack.gateway.gateway import MAX_PAYLOAD_BYTES, Gateway, HttpRequest
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+else:
+    StartResponse = WSGIApplication = WSGIEnvironment = Any
+
+logger = logging.getLogger(__name__)
+
+# Set by RawHeadersRequestHandler: WSGI itself upper-cases header names and folds repeats, which
+# would lose what the Lambda event must show (names as sent, every repeated value).
+RAW_HEADERS_KEY = "filestore.raw_headers"
+RAW_PATH_KEY = "filestore.raw_path"
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def _raw_path(environ: WSGIEnvironment) -> str:
+    raw = environ.get(RAW_PATH_KEY) or environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        path = urlsplit(raw).path if "://" in raw else raw.split("?", 1)[0]
+        return path or "/"
+    # PEP 3333: PATH_INFO is already decoded and carried as latin-1; re-encode it.
+    decoded = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return quote(decoded.encode("latin-1"), safe=_PATH_SAFE) or "/"
+
+
+def _headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
+    raw = environ.get(RAW_HEADERS_KEY)
+    if raw is not None:
+        return [(str(k), str(v)) for k, v in raw]
+    headers = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers.append((key[5:].replace("_", "-").title(), value))
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            headers.append((key.replace("_", "-").title(), value))
+    return headers
+
+
+def _body(environ: WSGIEnvironment) -> bytes:
+    stream = environ["wsgi.input"]
+    # Read one byte past the limit so the gateway can answer 413 without buffering more.
+    if environ.get("wsgi.input_terminated"):
+        return bytes(stream.read(MAX_PAYLOAD_BYTES + 1))
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return bytes(stream.read(min(length, MAX_PAYLOAD_BYTES + 1))) if length > 0 else b""
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _wire_header(name: str, value: str) -> tuple[str, str]:
+    # WSGI headers are latin-1 strings: send non-latin-1 text as its UTF-8 bytes.
+    return name, value.encode("utf-8").decode("latin-1")
+
+
+def make_wsgi_app(gateway: Gateway, fallback: WSGIApplication | None = None) -> WSGIApplication:
+    """Serve `gateway` over WSGI; paths outside its stage go to `fallback` when one is given."""
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        path = _raw_path(environ)
+        if fallback is not None and not gateway.owns(path):
+            return _logged_fallback(fallback, environ, start_response, method, path, started)
+        request = HttpRequest(
+            method=method,
+            path=path,
+            query=parse_qsl(
+                environ.get("QUERY_STRING", ""), keep_blank_values=True, errors="replace"
+            ),
+            headers=_headers(environ),
+            body=_body(environ),
+            source_ip=str(environ.get("REMOTE_ADDR") or "127.0.0.1"),
+        )
+        response = gateway.handle(request)
+        body = b"" if method == "HEAD" else response.body
+        headers = [
+            _wire_header(name, value)
+            for name, value in response.headers
+            if not is_hop_by_hop(name) and name.lower() != "content-length"
+        ]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{response.status} {_reason(response.status)}", headers)
+        _log_call(method, path, response.status, started)
+        return [body]
+
+    return app
+
+
+def _logged_fallback(
+    fallback: WSGIApplication,
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    method: str,
+    path: str,
+    started: float,
+) -> Iterable[bytes]:
+    statuses: list[str] = []
+
+    def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        statuses.append(status)
+        return start_response(status, headers, exc_info)
+
+    result = fallback(environ, recording_start_response)
+    status = int(statuses[-1].split(" ", 1)[0]) if statuses else 0
+    _log_call(method, path, status, started)
+    return result
+
+
+def _log_call(method: str, path: str, status: int, started: float) -> None:
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    logger.info("%s %s %d %.1fms", method, path, status, elapsed_ms)
+
+
+class RawHeadersRequestHandler(WSGIRequestHandler):
+    """Puts the request line's raw path and the headers as sent (case, repeats) into environ."""
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ[RAW_HEADERS_KEY] = list(self.headers.items())
+        environ[RAW_PATH_KEY] = self.path
+        return environ
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """One thread per request, daemon threads so Ctrl-C stops the server at once."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(host: str, port: int, app: WSGIApplication) -> ThreadingWSGIServer:
+    """A threaded HTTP server for `app` (serve with .serve_forever(), stop with .shutdown())."""
+    server = _make_server(
+        host, port, app, server_class=ThreadingWSGIServer, handler_class=RawHeadersRequestHandler
+    )
+    assert isinstance(server, ThreadingWSGIServer)
+    return server
+
+
+__all__: list[str] = ["make_server", "make_wsgi_app"]

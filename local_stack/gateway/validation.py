@@ -1,0 +1,228 @@
+"""API Gateway request validators: required parameters and JSON bodies against swagger models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft4Validator  # type: ignore[import-untyped]
+
+from local_stack.gateway.media_types import essence
+
+VALIDATORS_KEY = "x-amazon-apigateway-request-validators"
+VALIDATOR_KEY = "x-amazon-apigateway-request-validator"
+
+
+class RequestValidationError(Exception):
+    """A request rejected by a validator before any integration runs."""
+
+    def __init__(self, response_type: str, message: str, details: str) -> None:
+        super().__init__(message)
+        self.response_type = response_type  # BAD_REQUEST_BODY or BAD_REQUEST_PARAMETERS
+        self.message = message
+        self.details = details  # $context.error.validationErrorString
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _describe(error: Any) -> str:
+    """One schema error worded like the draft-4 validator API Gateway runs (fge's messages)."""
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    if keyword == "required":
+        missing = [name for name in expected if name not in instance]
+        return f"object has missing required properties ({_json_text(missing)})"
+    if keyword == "type":
+        allowed = expected if isinstance(expected, list) else [expected]
+        return (
+            f"instance type ({_json_type(instance)}) does not match any allowed primitive type "
+            f"(allowed: {_json_text(allowed)})"
+        )
+    if keyword == "minLength":
+        return (
+            f"string {_json_text(instance)} is too short "
+            f"(length: {len(instance)}, required minimum: {expected})"
+        )
+    if keyword == "maxLength":
+        return (
+            f"string {_json_text(instance)} is too long "
+            f"(length: {len(instance)}, maximum allowed: {expected})"
+        )
+    if keyword == "pattern":
+        return (
+            f"ECMA 262 regex {_json_text(expected)} does not match input string "
+            f"{_json_text(instance)}"
+        )
+    if keyword == "minimum":
+        return (
+            "numeric instance is lower than the required minimum "
+            f"(minimum: {expected}, found: {instance})"
+        )
+    if keyword == "maximum":
+        return (
+            "numeric instance is greater than the required maximum "
+            f"(maximum: {expected}, found: {instance})"
+        )
+    if keyword == "minItems":
+        return (
+            f"array is too short: must have at least {expected} elements "
+            f"but instance has {len(instance)} elements"
+        )
+    if keyword == "maxItems":
+        return (
+            f"array is too long: must have at most {expected} elements "
+            f"but instance has {len(instance)} elements"
+        )
+    if keyword == "enum":
+        return (
+            f"instance value ({_json_text(instance)}) not found in enum "
+            f"(possible values: {_json_text(expected)})"
+        )
+    return str(error.message)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def resolve_ref(swagger: Mapping[str, Any], value: Any) -> Any:
+    """Follow a local "$ref" such as "#/parameters/FileId" (as API Gateway's import does)."""
+    seen = 0
+    while isinstance(value, Mapping) and isinstance(value.get("$ref"), str) and seen < 20:
+        ref = value["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local $ref are supported, got {ref!r}")
+        target: Any = swagger
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        value, seen = target, seen + 1
+    return value
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    location: str  # "header" or "query" (path parameters always exist once a route matched)
+    name: str
+
+
+@dataclass(frozen=True)
+class OperationValidator:
+    """The checks one method runs, compiled once from the swagger."""
+
+    validate_body: bool
+    validate_parameters: bool
+    required: tuple[_Parameter, ...]
+    models: Mapping[str, Draft4Validator]  # request content type -> model
+
+    def validate(
+        self,
+        headers: Sequence[tuple[str, str]],
+        query: Sequence[tuple[str, str]],
+        body: bytes,
+    ) -> None:
+        # AWS checks the required parameters first, then the body.
+        if self.validate_parameters:
+            self._check_parameters(headers, query)
+        if self.validate_body:
+            self._check_body(headers, body)
+
+    def _check_parameters(
+        self, headers: Sequence[tuple[str, str]], query: Sequence[tuple[str, str]]
+    ) -> None:
+        header_names = {name.lower() for name, _ in headers}
+        query_names = {name for name, _ in query}
+        missing = [
+            p.name
+            for p in self.required
+            # Header names are case-insensitive, query string names are not.
+            if (p.location == "header" and p.name.lower() not in header_names)
+            or (p.location == "query" and p.name not in query_names)
+        ]
+        if missing:
+            message = f"Missing required request parameters: [{', '.join(missing)}]"
+            raise RequestValidationError("BAD_REQUEST_PARAMETERS", message, message)
+
+    def _check_body(self, headers: Sequence[tuple[str, str]], body: bytes) -> None:
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        # AWS quirk: no Content-Type means application/json; a Content-Type with no model (and no
+        # $default model) is NOT validated at all: the body passes through to the function.
+        model = self.models.get(essence(content_type) or "application/json")
+        if model is None:
+            model = self.models.get("$default")
+        if model is None:
+            return
+        try:
+            # AWS validates an empty body as the empty JSON object {}.
+            document = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, ValueError) as err:
+            # The details wording for unparsable JSON is the local stack's own.
+            details = f"[Unable to parse the body as JSON: {err}]"
+            raise RequestValidationError(
+                "BAD_REQUEST_BODY", "Invalid request body", details
+            ) from err
+        errors = sorted(
+            model.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
+        )
+        if errors:
+            # $context.error.message is always "Invalid request body"; the schema errors are in
+            # $context.error.validationErrorString as "[error, error]".
+            details = "[" + ", ".join(_describe(error) for error in errors) + "]"
+            raise RequestValidationError("BAD_REQUEST_BODY", "Invalid request body", details)
+
+
+def _parameters(
+    swagger: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any]
+) -> list[Any]:
+    # Operation parameters override path-level ones with the same name and location.
+    merged: dict[tuple[str, str], Any] = {}
+    for raw in [*path_item.get("parameters", []), *operation.get("parameters", [])]:
+        param = resolve_ref(swagger, raw)
+        merged[(param.get("in", ""), param.get("name", ""))] = param
+    return list(merged.values())
+
+
+def build_validator(
+    swagger: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any]
+) -> OperationValidator | None:
+    """The validator a method uses (operation setting, else the API default), or None."""
+    name = operation.get(VALIDATOR_KEY, swagger.get(VALIDATOR_KEY))
+    if not name:
+        return None
+    settings = swagger.get(VALIDATORS_KEY, {}).get(name)
+    if settings is None:
+        raise ValueError(f"request validator {name!r} is not defined in {VALIDATORS_KEY}")
+    params = _parameters(swagger, path_item, operation)
+    required = tuple(
+        _Parameter(p["in"], p["name"])
+        for p in params
+        if p.get("required") and p.get("in") in ("header", "query")
+    )
+    models: dict[str, Draft4Validator] = {}
+    body_param = next((p for p in params if p.get("in") == "body"), None)
+    if body_param is not None and "schema" in body_param:
+        # API Gateway validates with JSON Schema draft 4; "#/definitions/X" refs resolve against
+        # the swagger definitions (the models API Gateway creates on import).
+        schema = {**body_param["schema"], "definitions": swagger.get("definitions", {})}
+        Draft4Validator.check_schema(schema)
+        consumes = operation.get("consumes", swagger.get("consumes")) or ["application/json"]
+        for content_type in consumes:
+            models[essence(content_type)] = Draft4Validator(schema)
+    return OperationValidator(
+        validate_body=bool(settings.get("validateRequestBody")),
+        validate_parameters=bool(settings.get("validateRequestParameters")),
+        required=required,
+        models=models,
+    )
