@@ -1,0 +1,1 @@
+"""Filestore's service: validation, records, DynamoDB and S3 access, and the HTTP mapping."""

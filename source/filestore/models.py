@@ -1,0 +1,145 @@
+"""The file record: its DynamoDB item, its derived status and its public JSON view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+EXPIRY_SHARDS = 4  # ExpiryIndex hash keys 0..3 spread the expiring files over partitions
+
+
+class Status(StrEnum):
+    """A file's life cycle; derived from its timestamps, never stored."""
+
+    PENDING = "pending"
+    UPLOADED = "uploaded"
+    STORED = "stored"
+    DELETED = "deleted"
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC to the second with a ``Z``: ``2026-01-31T12:00:00Z``."""
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The inverse of :func:`format_timestamp`."""
+    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def expiry_shard_of(file_id: str) -> int:
+    """The ExpiryIndex shard of a file, spread evenly by its random id."""
+    return int(file_id[:8], 16) % EXPIRY_SHARDS
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One item of FilesTable (attribute names as in docs/ARCHITECTURE.md)."""
+
+    id: str
+    name: str
+    type: str
+    size: int
+    created_at: datetime
+    uploaded_at: datetime | None = None
+    stored_at: datetime | None = None
+    deleted_at: datetime | None = None
+    expired: bool = False
+    revert_token_hash: str | None = None
+    expiry_shard: int | None = None
+    expire_at: int | None = None
+
+    @property
+    def status(self) -> Status:
+        if self.deleted_at is not None:
+            return Status.DELETED
+        if self.stored_at is not None:
+            return Status.STORED
+        if self.uploaded_at is not None:
+            return Status.UPLOADED
+        return Status.PENDING
+
+    def to_item(self) -> dict[str, AttributeValueTypeDef]:
+        """The DynamoDB item (low-level attribute values); absent values are left out."""
+        item: dict[str, AttributeValueTypeDef] = {
+            "id": {"S": self.id},
+            "name": {"S": self.name},
+            "type": {"S": self.type},
+            "size": {"N": str(self.size)},
+            "created_at": {"S": format_timestamp(self.created_at)},
+        }
+        for attribute in ("uploaded_at", "stored_at", "deleted_at"):
+            moment = getattr(self, attribute)
+            if moment is not None:
+                item[attribute] = {"S": format_timestamp(moment)}
+        if self.expired:
+            item["expired"] = {"BOOL": True}
+        if self.revert_token_hash is not None:
+            item["revert_token_hash"] = {"S": self.revert_token_hash}
+        if self.expiry_shard is not None and self.expire_at is not None:
+            item["expiry_shard"] = {"N": str(self.expiry_shard)}
+            item["expire_at"] = {"N": str(self.expire_at)}
+        return item
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> FileRecord:
+        """Read a full DynamoDB item (as returned by GetItem or BatchGetItem)."""
+
+        def text(name: str) -> str | None:
+            value = item.get(name)
+            return None if value is None else str(value["S"])
+
+        def moment(name: str) -> datetime | None:
+            value = text(name)
+            return None if value is None else parse_timestamp(value)
+
+        def number(name: str) -> int | None:
+            value = item.get(name)
+            return None if value is None else int(value["N"])
+
+        created_at = moment("created_at")
+        size = number("size")
+        if created_at is None or size is None:
+            raise ValueError(f"item {item.get('id')} lacks created_at or size")
+        return cls(
+            id=str(item["id"]["S"]),
+            name=text("name") or "",
+            type=text("type") or "application/octet-stream",
+            size=size,
+            created_at=created_at,
+            uploaded_at=moment("uploaded_at"),
+            stored_at=moment("stored_at"),
+            deleted_at=moment("deleted_at"),
+            expired=bool(item.get("expired", {}).get("BOOL", False)),
+            revert_token_hash=text("revert_token_hash"),
+            expiry_shard=number("expiry_shard"),
+            expire_at=number("expire_at"),
+        )
+
+    def public_view(self, url: str | None) -> dict[str, Any]:
+        """The JSON object POST /files returns (``null`` for what has not happened)."""
+
+        def when(moment: datetime | None) -> str | None:
+            return None if moment is None else format_timestamp(moment)
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "size": self.size,
+            "status": self.status.value,
+            "created_at": when(self.created_at),
+            "uploaded_at": when(self.uploaded_at),
+            "stored_at": when(self.stored_at),
+            "deleted_at": when(self.deleted_at),
+            "expired": self.expired,
+            "url": url,
+        }

@@ -1,0 +1,322 @@
+"""FileService: every Filestore operation, independent of HTTP and of the Lambda event shapes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from filestore import disposition
+from filestore.errors import BadRequest, Conflict, Forbidden, NotFound
+from filestore.models import FileRecord, Status, expiry_shard_of, format_timestamp
+from filestore.observability import Metric, count, logger
+from filestore.repository import FileRepository, WriteOutcome
+from filestore.storage import ObjectStorage, StoredObject
+from filestore.validation import FILE_ID, parse_file_id, parse_id_list, parse_new_file
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_s3.client import S3Client
+
+    from runtime_context import Settings
+
+Clock = Callable[[], datetime]
+ID_ATTEMPTS = 3
+NOT_FOUND = "not found"
+NOT_UPLOADED = "not uploaded"
+DELETED = "deleted"
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex digest of a revert token: the only form in which it is kept."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class FileService:
+    """Filestore's operations over one table and one bucket."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        dynamodb_client: DynamoDBClient,
+        s3_client: S3Client,
+        clock: Clock = utc_now,
+        *,
+        query_page_size: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._files = FileRepository(
+            dynamodb_client, settings.table_name, query_page_size=query_page_size, sleep=sleep
+        )
+        self._objects = ObjectStorage(
+            s3_client, settings.bucket_name, url_expiration=settings.signed_url_expiration
+        )
+
+    # ---- public API -------------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        """GET /config: what a client needs to know before uploading."""
+        return {
+            "max_file_size": self.settings.max_file_size,
+            "allowed_types": list(self.settings.allowed_types),
+            "store_on_upload": self.settings.store_on_upload,
+            "url_expiration": self.settings.signed_url_expiration,
+        }
+
+    def create_upload(self, payload: Any) -> dict[str, Any]:
+        """POST /file: a pending record and a presigned PUT URL for exactly this file."""
+        new_file = parse_new_file(
+            payload,
+            max_file_size=self.settings.max_file_size,
+            allowed_types=self.settings.allowed_types,
+        )
+        now = self._now()
+        token = secrets.token_urlsafe(32)
+        record = self._insert_pending(new_file.name, new_file.type, new_file.size, token, now)
+        url = self._objects.presign_upload(
+            record.id, content_type=record.type, content_length=record.size
+        )
+        count(Metric.FILES_REQUESTED)
+        details = {"file_id": record.id, "size": record.size, "type": record.type}
+        logger.info("upload requested", extra=details)
+        expires_at = now + timedelta(seconds=self.settings.signed_url_expiration)
+        return {
+            "id": record.id,
+            "url": url,
+            "method": "PUT",
+            "headers": {
+                "Content-Type": record.type,
+                "Content-Length": str(record.size),
+                "If-None-Match": "*",
+            },
+            "expires_at": format_timestamp(expires_at),
+            "revert_token": token,
+        }
+
+    def revert(self, file_id: str | None, token: str | None) -> dict[str, Any]:
+        """DELETE /file/{id}: the uploader takes back a file it has not stored."""
+        file_id = parse_file_id(file_id)
+        if not token:
+            raise Forbidden("the X-Revert-Token header is missing")
+        record = self._files.get(file_id)
+        if record is None:
+            raise NotFound(f"file {file_id} does not exist")
+        if record.revert_token_hash is None or not hmac.compare_digest(
+            hash_token(token), record.revert_token_hash
+        ):
+            raise Forbidden("the revert token does not match this file")
+        if record.deleted_at is None:
+            self._refuse_revert_if_stored(record)
+            outcome = self._files.mark_deleted(
+                file_id,
+                now=self._now(),
+                unless_stored=not self.settings.store_on_upload,
+                token_hash=record.revert_token_hash,
+            )
+            if outcome.applied:
+                count(Metric.FILES_DELETED)
+            elif outcome.before is None:
+                raise NotFound(f"file {file_id} does not exist")
+            elif outcome.before.deleted_at is None:
+                self._refuse_revert_if_stored(outcome.before)  # a store won the race
+                raise Conflict(f"file {file_id} changed during the revert; try again")
+        self._finish_deletion(file_id)
+        logger.info("file reverted", extra={"file_id": file_id})
+        return {"id": file_id}
+
+    def store(self, payload: Any) -> dict[str, Any]:
+        """PUT /files: keep uploaded files so they never expire."""
+        if self.settings.store_on_upload:
+            raise BadRequest(
+                "files are stored on upload in this deployment (StoreOnLoad is True);"
+                " PUT /files is not available"
+            )
+        file_ids = parse_id_list(payload)
+        now = self._now()
+        result: list[str] = []
+        problems: dict[str, str] = {}
+        for file_id in file_ids:
+            problem = self._store_one(file_id, now)
+            if problem is None:
+                result.append(file_id)
+            else:
+                problems[file_id] = problem
+        logger.info("files stored", extra={"stored": len(result), "problems": len(problems)})
+        return {"result": result, "problems": problems}
+
+    def describe(
+        self, payload: Any, *, include_deleted: bool, include_nonstored: bool
+    ) -> list[dict[str, Any]]:
+        """POST /files: the records of the given ids, in request order, unknown ids left out."""
+        file_ids = parse_id_list(payload)
+        records = self._files.get_many(file_ids)
+        wanted = {Status.STORED}
+        if include_deleted:
+            wanted.add(Status.DELETED)
+        if include_nonstored:
+            wanted.update((Status.PENDING, Status.UPLOADED))
+        views: list[dict[str, Any]] = []
+        for file_id in file_ids:
+            record = records.get(file_id)
+            if record is None or record.status not in wanted:
+                continue
+            url = None
+            if record.status is Status.STORED:
+                url = self._objects.presign_download(
+                    record.id,
+                    content_type=record.type,
+                    content_disposition=disposition.attachment(record.name),
+                )
+            views.append(record.public_view(url))
+        return views
+
+    def delete(self, payload: Any) -> dict[str, Any]:
+        """DELETE /files: remove objects; the records stay, marked deleted."""
+        file_ids = parse_id_list(payload)
+        now = self._now()
+        result: list[str] = []
+        problems: dict[str, str] = {}
+        for file_id in file_ids:
+            outcome = self._files.mark_deleted(file_id, now=now)
+            if not outcome.applied and outcome.before is None:
+                problems[file_id] = NOT_FOUND
+                continue
+            if outcome.applied:
+                count(Metric.FILES_DELETED)
+            self._finish_deletion(file_id)  # also retries an unfinished earlier deletion
+            result.append(file_id)
+        logger.info("files deleted", extra={"deleted": len(result), "problems": len(problems)})
+        return {"result": result, "problems": problems}
+
+    def record_upload(self, key: str) -> str:
+        """s3:ObjectCreated for a decoded key: record the upload, or remove an orphan object.
+
+        Returns what happened: ``recorded``, ``duplicate``, ``removed`` or ``gone``.
+        """
+        stored_object = self._objects.head(key)
+        if stored_object is None:
+            logger.info("object already gone", extra={"key": key})
+            return "gone"
+        if not FILE_ID.fullmatch(key):
+            self._objects.delete(key)
+            logger.warning("removed object with a foreign key", extra={"key": key})
+            return "removed"
+        outcome = self._mark_uploaded(
+            key, stored_object, self._now(), store=self.settings.store_on_upload
+        )
+        if outcome.applied:
+            return "recorded"
+        if outcome.before is None or outcome.before.deleted_at is not None:
+            self._objects.delete(key)
+            if outcome.before is not None:
+                self._files.finish_deletion(key)
+            logger.info("removed object without a live record", extra={"file_id": key})
+            return "removed"
+        logger.info("duplicate upload event", extra={"file_id": key})
+        return "duplicate"
+
+    def expire(self) -> dict[str, int]:
+        """The schedule: remove every file not stored in time, and finish stuck deletions."""
+        now = self._now()
+        tally = {"expired": 0, "finished": 0, "skipped": 0}
+        for entry in self._files.expiring(now):
+            if entry.deletion_started:
+                self._finish_deletion(entry.id)
+                tally["finished"] += 1
+                continue
+            outcome = self._files.mark_deleted(entry.id, now=now, unless_stored=True, expired=True)
+            if outcome.applied:
+                self._finish_deletion(entry.id)
+                tally["expired"] += 1
+            else:
+                tally["skipped"] += 1  # a concurrent store or delete won
+        count(Metric.FILES_EXPIRED, tally["expired"])
+        logger.info("expiry run", extra=tally)
+        return tally
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self._clock().astimezone(UTC).replace(microsecond=0)
+
+    def _insert_pending(
+        self, name: str, mime_type: str, size: int, token: str, now: datetime
+    ) -> FileRecord:
+        temporary = not self.settings.store_on_upload
+        expire_at = int(now.timestamp()) + self.settings.upload_timeout
+        for _attempt in range(ID_ATTEMPTS):
+            file_id = secrets.token_hex(16)
+            record = FileRecord(
+                id=file_id,
+                name=name,
+                type=mime_type,
+                size=size,
+                created_at=now,
+                revert_token_hash=hash_token(token),
+                expiry_shard=expiry_shard_of(file_id) if temporary else None,
+                expire_at=expire_at if temporary else None,
+            )
+            if self._files.put_new(record):
+                return record
+        raise RuntimeError(f"no free file id after {ID_ATTEMPTS} random draws")
+
+    def _refuse_revert_if_stored(self, record: FileRecord) -> None:
+        if record.stored_at is not None and not self.settings.store_on_upload:
+            raise Conflict(f"file {record.id} is already stored; revert no longer applies")
+
+    def _store_one(self, file_id: str, now: datetime) -> str | None:
+        outcome = self._files.mark_stored(file_id, now=now)
+        before = outcome.before
+        if not outcome.applied and before and not before.deleted_at and not before.uploaded_at:
+            # Not uploaded yet, as far as the table knows: the S3 event may still be on its
+            # way, so ask S3 and record the upload ourselves before storing.
+            stored_object = self._objects.head(file_id)
+            if stored_object is None:
+                return NOT_UPLOADED
+            self._mark_uploaded(file_id, stored_object, now, store=False)
+            outcome = self._files.mark_stored(file_id, now=now)
+        if outcome.applied:
+            if outcome.before is None or outcome.before.stored_at is None:
+                count(Metric.FILES_STORED)
+            return None
+        if outcome.before is None:
+            return NOT_FOUND
+        if outcome.before.deleted_at is not None:
+            return DELETED
+        return NOT_UPLOADED
+
+    def _mark_uploaded(
+        self, file_id: str, stored_object: StoredObject, now: datetime, *, store: bool
+    ) -> WriteOutcome:
+        outcome = self._files.mark_uploaded(
+            file_id,
+            size=stored_object.size,
+            content_type=stored_object.content_type,
+            now=now,
+            store=store,
+        )
+        if outcome.applied:
+            count(Metric.FILES_UPLOADED)
+            count(Metric.BYTES_UPLOADED, stored_object.size)
+            if store:
+                count(Metric.FILES_STORED)
+            logger.info(
+                "upload recorded",
+                extra={"file_id": file_id, "size": stored_object.size, "stored": store},
+            )
+        return outcome
+
+    def _finish_deletion(self, file_id: str) -> None:
+        self._objects.delete(file_id)
+        self._files.finish_deletion(file_id)

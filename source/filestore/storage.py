@@ -1,0 +1,76 @@
+"""The storage bucket: presigned upload and download URLs, HeadObject and DeleteObject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+
+MISSING_OBJECT_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What HeadObject says about an uploaded object."""
+
+    size: int
+    content_type: str
+
+
+class ObjectStorage:
+    """Objects of one bucket, keyed by file id."""
+
+    def __init__(self, client: S3Client, bucket: str, *, url_expiration: int) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._expiration = url_expiration
+
+    def presign_upload(self, key: str, *, content_type: str, content_length: int) -> str:
+        """A SigV4 PUT URL signing Content-Length, Content-Type and ``If-None-Match: *``."""
+        return self._client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": content_length,
+                "IfNoneMatch": "*",
+            },
+            ExpiresIn=self._expiration,
+            HttpMethod="PUT",
+        )
+
+    def presign_download(self, key: str, *, content_type: str, content_disposition: str) -> str:
+        """A SigV4 GET URL that makes S3 answer with this type and disposition."""
+        return self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": content_disposition,
+            },
+            ExpiresIn=self._expiration,
+            HttpMethod="GET",
+        )
+
+    def head(self, key: str) -> StoredObject | None:
+        """Size and type of the object, or None when there is none."""
+        try:
+            response = self._client.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in MISSING_OBJECT_CODES:
+                return None
+            raise
+        return StoredObject(
+            size=response["ContentLength"],
+            content_type=response.get("ContentType") or "application/octet-stream",
+        )
+
+    def delete(self, key: str) -> None:
+        """Remove the object; removing a missing object is not an error in S3."""
+        self._client.delete_object(Bucket=self._bucket, Key=key)

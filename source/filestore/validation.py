@@ -1,0 +1,154 @@
+"""Checks and parses client input; every failure is a ``BadRequest`` naming the problem."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import mimetypes
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from filestore.errors import BadRequest
+
+MAX_NAME_LENGTH = 255
+MAX_IDS = 100
+DEFAULT_TYPE = "application/octet-stream"
+FILE_ID = re.compile(r"[0-9a-f]{32}")
+_MIME_WORD = r"[A-Za-z0-9!#$&^_.+-]+"
+MIME_TYPE = re.compile(rf"({_MIME_WORD})/({_MIME_WORD})((?:\s*;\s*{_MIME_WORD}={_MIME_WORD})*)")
+MAX_TYPE_LENGTH = 255
+YES_WORDS = frozenset({"yes", "true", "1"})
+NO_WORDS = frozenset({"no", "false", "0", ""})
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A valid POST /file request."""
+
+    name: str
+    size: int
+    type: str
+
+
+def parse_json_body(body: str | None, *, is_base64_encoded: bool = False) -> Any:
+    """The request body as JSON; missing, undecodable or invalid bodies are bad requests."""
+    if body is None or body == "":
+        raise BadRequest("request body is missing; send JSON")
+    text = body
+    if is_base64_encoded:
+        try:
+            text = base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as err:
+            raise BadRequest("request body is not valid base64-encoded UTF-8") from err
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        message = f"request body is not valid JSON: {err.msg} at position {err.pos}"
+        raise BadRequest(message) from err
+
+
+def parse_new_file(payload: Any, *, max_file_size: int, allowed_types: tuple[str, ...]) -> NewFile:
+    """Validate a POST /file body: ``{"name": ..., "size": ..., "type": optional}``."""
+    if not isinstance(payload, dict):
+        raise BadRequest('request body must be a JSON object like {"name": "a.pdf", "size": 1}')
+    name = _parse_name(payload.get("name"))
+    size = _parse_size(payload.get("size"), max_file_size)
+    mime_type = _parse_type(payload.get("type"), name)
+    if not type_is_allowed(mime_type, allowed_types):
+        raise BadRequest(
+            f"type {mime_type!r} is not allowed; allowed types: {', '.join(allowed_types)}"
+        )
+    return NewFile(name=name, size=size, type=mime_type)
+
+
+def parse_id_list(payload: Any) -> list[str]:
+    """Validate a JSON array of 1..100 file ids; duplicates are dropped, order kept."""
+    if not isinstance(payload, list):
+        raise BadRequest("request body must be a JSON array of file ids")
+    if not payload:
+        raise BadRequest("the array of file ids is empty; send 1 to 100 ids")
+    if len(payload) > MAX_IDS:
+        raise BadRequest(f"too many file ids: {len(payload)}; send at most {MAX_IDS}")
+    for position, file_id in enumerate(payload):
+        if not isinstance(file_id, str) or not FILE_ID.fullmatch(file_id):
+            raise BadRequest(
+                f"file id at position {position} is not 32 lowercase hexadecimal characters"
+            )
+    return list(dict.fromkeys(payload))
+
+
+def parse_file_id(value: str | None) -> str:
+    """Validate one file id from a path."""
+    if value is None or not FILE_ID.fullmatch(value):
+        raise BadRequest("file id must be 32 lowercase hexadecimal characters")
+    return value
+
+
+def parse_flag(value: str | None, name: str) -> bool:
+    """A yes/no query string flag such as ``deleted=yes``; absent means no."""
+    if value is None:
+        return False
+    word = value.strip().lower()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise BadRequest(f"query parameter {name} must be yes or no, not {value[:20]!r}")
+
+
+def type_is_allowed(mime_type: str, allowed_types: tuple[str, ...]) -> bool:
+    """Whether a mime type matches one of the patterns ``*``, ``*/*``, ``image/*``, ``a/b``."""
+    essence = mime_type.split(";", 1)[0].strip().lower()
+    major = essence.split("/", 1)[0]
+    for pattern in allowed_types:
+        if pattern in ("*", "*/*") or pattern == essence:
+            return True
+        if pattern.endswith("/*") and pattern[:-2] == major:
+            return True
+    return False
+
+
+def _parse_name(value: Any) -> str:
+    if value is None:
+        raise BadRequest("name is required")
+    if not isinstance(value, str):
+        raise BadRequest("name must be a string")
+    if not value:
+        raise BadRequest("name is empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise BadRequest(f"name is {len(value)} characters long; at most {MAX_NAME_LENGTH}")
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        raise BadRequest("name contains control characters or unpaired surrogates")
+    if "/" in value or "\\" in value:
+        raise BadRequest("name contains / or \\; send the file name without its folder")
+    return value
+
+
+def _parse_size(value: Any, max_file_size: int) -> int:
+    if value is None:
+        raise BadRequest("size is required")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest("size must be an integer number of bytes")
+    if value < 1:
+        raise BadRequest(f"size must be at least 1 byte, not {value}")
+    if value > max_file_size:
+        raise BadRequest(f"size {value} is larger than the maximum file size {max_file_size}")
+    return value
+
+
+def _parse_type(value: Any, name: str) -> str:
+    if value is None or value == "":
+        _stem, dot, extension = name.rpartition(".")
+        # A bare "file.<ext>" so that characters like ":" or "#" in the name are not URL syntax.
+        guessed = mimetypes.guess_type(f"file.{extension}", strict=False)[0] if dot else None
+        return guessed or DEFAULT_TYPE
+    if not isinstance(value, str):
+        raise BadRequest("type must be a string such as image/png")
+    match = MIME_TYPE.fullmatch(value.strip())
+    if len(value) > MAX_TYPE_LENGTH or match is None:
+        raise BadRequest("type is not a valid mime type such as image/png")
+    major, minor, parameters = match.groups()
+    return f"{major.lower()}/{minor.lower()}{parameters}"

@@ -1,0 +1,21 @@
+"""The ExpireSchedule rule: remove files not stored within UploadTimeout (temporary mode only)."""
+
+from __future__ import annotations
+
+import vendor  # noqa: F401  (must come first: puts source/ext on sys.path)
+
+# isort: split
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from filestore.container import get_service
+from filestore.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, int]:
+    logger.info("scheduled expiry", extra={"rule_time": event.time})
+    return get_service().expire()

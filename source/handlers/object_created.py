@@ -1,0 +1,32 @@
+"""s3:ObjectCreated on the storage bucket: record uploads, remove objects without a live record."""
+
+from __future__ import annotations
+
+import vendor  # noqa: F401  (must come first: puts source/ext on sys.path)
+
+# isort: split
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from filestore.container import get_service
+from filestore.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=S3Event)
+def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+    service = get_service()
+    outcomes: list[str] = []
+    for record in event.records:
+        if record.s3.bucket.name != service.settings.bucket_name:
+            logger.warning("event for another bucket", extra={"bucket": record.s3.bucket.name})
+            outcomes.append("ignored")
+            continue
+        # S3 event keys are URL-encoded with "+" for spaces.
+        outcomes.append(service.record_upload(unquote_plus(record.s3.get_object.key)))
+    return {"outcomes": outcomes}
