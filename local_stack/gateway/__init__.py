@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from local_stack.gateway.gateway import Gateway, HttpRequest, HttpResponse, Throttle
+from local_stack.gateway.gateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
 from local_stack.gateway.http_server import make_server, make_wsgi_app
 
-__all__ = ["Gateway", "HttpRequest", "HttpResponse", "Throttle", "make_server", "make_wsgi_app"]
+__all__ = [
+    "Gateway",
+    "HttpRequest",
+    "HttpResponse",
+    "Quota",
+    "Throttle",
+    "make_server",
+    "make_wsgi_app",
+]

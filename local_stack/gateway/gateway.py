@@ -20,7 +20,7 @@ from local_stack.gateway.gateway_responses import GatewayResponses, ResponseType
 from local_stack.gateway.parameters import RequestValues
 from local_stack.gateway.responses import MalformedProxyResponseError, parse_proxy_response
 from local_stack.gateway.routes import RouteMatch, RouteTable
-from local_stack.gateway.throttle import Throttle, TokenBuckets
+from local_stack.gateway.throttle import Quota, QuotaCounters, Throttle, TokenBuckets
 from local_stack.gateway.validation import (
     OperationValidator,
     RequestValidationError,
@@ -28,7 +28,7 @@ from local_stack.gateway.validation import (
 )
 from local_stack.lambda_types import FunctionNotFoundError, InvocationResult, Invoker
 
-__all__ = ["Gateway", "HttpRequest", "HttpResponse", "Throttle"]
+__all__ = ["Gateway", "HttpRequest", "HttpResponse", "Quota", "Throttle"]
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,11 @@ class Gateway:
         account_id: str = "123456789012",
         clock: Callable[[], float] = time.time,
         integration_timeout_s: float = 29.0,
+        stage_throttle: Throttle | None = None,
+        quota: Quota | None = None,
     ) -> None:
+        """`throttle` and `quota` are the usage plan's (per API key, on methods that require
+        one); `stage_throttle` is the stage's default method throttle, shared by all callers."""
         if str(swagger.get(API_KEY_SOURCE_KEY, "HEADER")).upper() != "HEADER":
             raise ValueError(f"{API_KEY_SOURCE_KEY} other than HEADER is not supported locally")
         self.stage = stage
@@ -170,6 +174,10 @@ class Gateway:
         self._binary_media_types: list[str] = list(swagger.get(BINARY_MEDIA_TYPES_KEY) or [])
         self._gateway_responses = GatewayResponses(swagger)
         self._buckets = TokenBuckets(throttle, clock) if throttle is not None else None
+        self._stage_buckets = (
+            TokenBuckets(stage_throttle, clock) if stage_throttle is not None else None
+        )
+        self._quotas = QuotaCounters(quota, clock) if quota is not None else None
 
     def owns(self, path: str) -> bool:
         """Whether a raw path lies under this gateway's stage (other paths go to a fallback)."""
@@ -237,10 +245,7 @@ class Gateway:
             raise _GatewayError(types.REQUEST_TOO_LARGE)
 
         api_key, api_key_id = self._check_api_key(request, method)
-        # Usage-plan throttling applies per API key, on the methods that require one.
-        buckets = self._buckets
-        if api_key_id is not None and buckets is not None and not buckets.allow(api_key_id):
-            raise _GatewayError(types.THROTTLED)
+        self._check_limits(api_key_id)
         if method.validator is not None:
             try:
                 method.validator.validate(request.headers, request.query, request.body)
@@ -300,6 +305,18 @@ class Gateway:
             raise _GatewayError(types.LAMBDA_FAILURE) from err
         trace_id = event["multiValueHeaders"]["X-Amzn-Trace-Id"][-1]
         return proxy.status, [*proxy.headers, ("X-Amzn-Trace-Id", trace_id)], proxy.body
+
+    def _check_limits(self, api_key_id: str | None) -> None:
+        # The stage throttle counts every request; the usage plan's throttle and quota count
+        # per API key, only on the methods that require one.
+        if self._stage_buckets is not None and not self._stage_buckets.allow("*"):
+            raise _GatewayError(types.THROTTLED)
+        if api_key_id is None:
+            return
+        if self._buckets is not None and not self._buckets.allow(api_key_id):
+            raise _GatewayError(types.THROTTLED)
+        if self._quotas is not None and not self._quotas.allow(api_key_id):
+            raise _GatewayError(types.QUOTA_EXCEEDED)
 
     def _check_api_key(
         self, request: HttpRequest, method: _Method

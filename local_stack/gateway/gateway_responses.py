@@ -34,6 +34,7 @@ MISSING_AUTHENTICATION_TOKEN = ResponseType(
 )
 INVALID_API_KEY = ResponseType("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
 THROTTLED = ResponseType("THROTTLED", 429, "Too Many Requests", "TooManyRequestsException")
+QUOTA_EXCEEDED = ResponseType("QUOTA_EXCEEDED", 429, "Limit Exceeded", "LimitExceededException")
 BAD_REQUEST_BODY = ResponseType(
     "BAD_REQUEST_BODY", 400, "Invalid request body", "BadRequestException"
 )
@@ -60,6 +61,7 @@ _BY_NAME = {
         MISSING_AUTHENTICATION_TOKEN,
         INVALID_API_KEY,
         THROTTLED,
+        QUOTA_EXCEEDED,
         BAD_REQUEST_BODY,
         BAD_REQUEST_PARAMETERS,
         REQUEST_TOO_LARGE,

@@ -1,8 +1,10 @@
-"""Usage-plan throttling: one token bucket (rate + burst) per API key, like API Gateway."""
+"""Usage-plan throttling (token bucket per API key, rate + burst) and quotas, like API Gateway."""
 
 from __future__ import annotations
 
+import datetime
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,3 +36,46 @@ class TokenBuckets:
             allowed = tokens >= 1.0
             self._buckets[key_id] = (tokens - 1.0 if allowed else tokens, now)
             return allowed
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A usage plan's quota: requests per key per DAY, WEEK or MONTH (UTC calendar periods)."""
+
+    limit: int
+    period: str = "DAY"
+
+
+class QuotaCounters:
+    """Thread-safe request counts per API key and quota period."""
+
+    def __init__(self, quota: Quota, clock: Callable[[], float]) -> None:
+        if quota.period not in ("DAY", "WEEK", "MONTH"):
+            raise ValueError(f"quota period must be DAY, WEEK or MONTH, got {quota.period!r}")
+        self._quota = quota
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[tuple[int, int], int]] = {}  # key id -> (period, count)
+
+    def _period(self) -> tuple[int, int]:
+        moment = time.gmtime(self._clock())
+        if self._quota.period == "DAY":
+            return moment.tm_year, moment.tm_yday
+        if self._quota.period == "WEEK":
+            year, week, _ = datetime.date(
+                moment.tm_year, moment.tm_mon, moment.tm_mday
+            ).isocalendar()
+            return year, week
+        return moment.tm_year, moment.tm_mon
+
+    def allow(self, key_id: str) -> bool:
+        """Count one request; False means API Gateway answers 429 Limit Exceeded."""
+        period = self._period()
+        with self._lock:
+            counted_period, count = self._counts.get(key_id, (period, 0))
+            if counted_period != period:
+                count = 0
+            if count >= self._quota.limit:
+                return False
+            self._counts[key_id] = (period, count + 1)
+            return True
