@@ -96,12 +96,20 @@ class TableModel:
 
 @dataclass(frozen=True)
 class BucketModel:
-    """An S3 bucket: its name, its CORS rules (S3 ``PutBucketCors`` shape) and public reads."""
+    """An S3 bucket: its name, its CORS rules (as the template writes them) and public reads."""
 
     logical_id: str
     name: str
-    cors_rules: tuple[Mapping[str, Any], ...] = ()
+    cors_rules: tuple[Mapping[str, Any], ...] = ()  # CloudFormation CorsRules items
     public_read: bool = False
+
+    def put_bucket_cors_rules(self) -> list[dict[str, Any]]:
+        """The CORS rules in S3's ``PutBucketCors`` shape (CloudFormation renames two keys)."""
+        renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+        return [
+            {renamed.get(key, key): value for key, value in rule.items()}
+            for rule in self.cors_rules
+        ]
 
 
 @dataclass(frozen=True)
@@ -651,21 +659,7 @@ def _bucket(
     logical_id: str, resource: Mapping[str, Any], resolver: Resolver, public_read: bool
 ) -> BucketModel:
     properties = resolver.resolve(resource.get("Properties") or {}, logical_id)
-    rules = []
-    for rule in (properties.get("CorsConfiguration") or {}).get("CorsRules") or []:
-        converted: dict[str, Any] = {
-            "AllowedMethods": list(rule.get("AllowedMethods") or []),
-            "AllowedOrigins": list(rule.get("AllowedOrigins") or []),
-        }
-        if rule.get("AllowedHeaders"):
-            converted["AllowedHeaders"] = list(rule["AllowedHeaders"])
-        if rule.get("ExposedHeaders"):
-            converted["ExposeHeaders"] = list(rule["ExposedHeaders"])
-        if "MaxAge" in rule:
-            converted["MaxAgeSeconds"] = int(rule["MaxAge"])
-        if "Id" in rule:
-            converted["ID"] = str(rule["Id"])
-        rules.append(converted)
+    rules = (properties.get("CorsConfiguration") or {}).get("CorsRules") or []
     return BucketModel(logical_id, resolver.physical_name(logical_id), tuple(rules), public_read)
 
 

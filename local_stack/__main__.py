@@ -1,0 +1,82 @@
+"""``python -m local_stack`` (``make run``): serve the whole Filestore app offline until Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from local_stack.config import ConfigError, load_config
+from local_stack.server import LocalStack, StartupError
+from local_stack.template import TemplateError
+
+log = logging.getLogger("local_stack")
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        stream=sys.stdout,
+        level=logging.INFO,
+        format="%(asctime)s.%(msecs)03d %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    # Per-request lines of the S3/web/DynamoDB servers would bury the API log (and print
+    # presigned query strings); the S3 endpoint and the gateway log what matters.
+    for noisy in ("werkzeug", "botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _banner(stack: LocalStack) -> str:
+    config = stack.config
+    key_note = (
+        " (generated: set FILESTORE_API_KEY to choose one)" if config.api_key_generated else ""
+    )
+    buckets = ", ".join(bucket.name for bucket in stack.model.buckets)
+    functions = ", ".join(stack.model.functions)
+    lines = [
+        "Filestore local stack is up (no AWS account used)",
+        f"  API        {stack.api_url}",
+        f"  S3         {stack.s3_url}   buckets: {buckets}",
+        f"  web page   {stack.web_url}",
+        f"  invoke     POST {stack.invoke_url('<LogicalId>')}",
+        f"  API key    {config.api_key}{key_note}",
+        f"  functions  {functions}",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    _configure_logging()
+    try:
+        config = load_config(os.environ)
+        stack = LocalStack(config)
+    except (ConfigError, TemplateError) as err:
+        log.error("local stack: %s", err)
+        return 2
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start()
+    except StartupError as err:
+        log.error("local stack: %s", err)
+        return 1
+    log.info("%s", _banner(stack))
+    while not stopping.wait(0.5):
+        pass
+    log.info("Stopping the local stack ...")
+    stack.stop()
+    log.info("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""The function runtime: each function runs in its own worker processes, like Lambda containers.
+
+Workers start on the first invocation (cold start), are reused while warm, and a function's
+pool grows under concurrency up to a cap. A timeout kills the worker, as Lambda does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from local_stack.lambda_types import FunctionNotFoundError, InvocationResult
+from local_stack.template import REGION, FunctionModel
+
+WORKER_SCRIPT = Path(__file__).resolve().with_name("function_worker.py")
+DEFAULT_MAX_WORKERS = 8
+INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of an on-demand function
+_PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")
+
+log = logging.getLogger("local_stack.functions")
+
+
+@dataclass(frozen=True)
+class LocalEndpoints:
+    """Where the functions' AWS SDK calls go and which (public, local-only) credentials sign."""
+
+    s3_url: str
+    dynamodb_url: str
+    access_key_id: str = "filestore-local"
+    secret_access_key: str = "filestore-local-secret"  # noqa: S105 - public, local-only
+    region: str = REGION
+
+
+def function_environment(
+    function: FunctionModel,
+    endpoints: LocalEndpoints,
+    code_dir: Path,
+    parent: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment a worker runs with: the template's variables plus what Lambda sets."""
+    inherited = {key: value for key, value in (parent or {}).items() if key in _PASSED_THROUGH}
+    return {
+        **inherited,
+        **function.environment,
+        "AWS_ENDPOINT_URL_S3": endpoints.s3_url,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoints.dynamodb_url,
+        "AWS_ACCESS_KEY_ID": endpoints.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": endpoints.secret_access_key,
+        "AWS_DEFAULT_REGION": endpoints.region,
+        "AWS_REGION": endpoints.region,
+        # Never read the developer's ~/.aws files: no real credential can leak into a function.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_LAMBDA_FUNCTION_NAME": function.logical_id,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
+        "_HANDLER": function.handler,
+        "LAMBDA_TASK_ROOT": str(code_dir),
+        "PYTHONPATH": str(code_dir),
+        "PYTHONUNBUFFERED": "1",
+        "TZ": "UTC",
+        # No X-Ray daemon runs locally: the Powertools Tracer is switched off.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+
+
+def timeout_error(request_id: str, timeout_seconds: float) -> dict[str, Any]:
+    """The error Lambda reports when a function runs past its Timeout."""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": (
+            f"RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds"
+        ),
+    }
+
+
+class WorkerCrashedError(RuntimeError):
+    """The worker process ended (or never started) while it should have answered."""
+
+
+class Worker:
+    """One worker process of one function: a warm Lambda execution environment."""
+
+    def __init__(
+        self,
+        function: FunctionModel,
+        environment: Mapping[str, str],
+        code_dir: Path,
+        python: str = sys.executable,
+    ) -> None:
+        self.function = function
+        self.log_stream = (
+            f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"  # Lambda's stream name
+        )
+        self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._initialised = False
+        self.init_ms: float | None = None
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
+            [python, "-u", "-P", str(WORKER_SCRIPT), function.handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(environment),
+            cwd=code_dir,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self._threads = [
+            threading.Thread(target=self._read_messages, args=(self.process.stdout,), daemon=True),
+            threading.Thread(target=self._print_logs, args=(self.process.stderr,), daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def invoke(self, event: Any, request_id: str) -> InvocationResult:
+        """Run the handler once; kill the worker if it runs past the function's Timeout."""
+        started = time.perf_counter()
+        if not self._initialised:
+            init = self._next_message(INIT_TIMEOUT_SECONDS)
+            if init is None:
+                self.kill()
+                return InvocationResult(error=_runtime_exit_error(request_id, self.process))
+            if "error" in init:
+                self.kill()
+                return InvocationResult(error=init["error"] | {"requestId": request_id})
+            self._initialised = True
+            self.init_ms = float(init.get("init_ms", 0.0))
+        started = time.perf_counter()  # Duration excludes the init phase, as Lambda reports
+        timeout = float(self.function.timeout)
+        request = {
+            "request_id": request_id,
+            "event": event,
+            "deadline_ms": round(time.time() * 1000) + int(timeout * 1000),
+            "function_name": self.function.logical_id,
+            "invoked_function_arn": self.function.arn,
+            "log_group_name": self.function.log_group,
+            "log_stream_name": self.log_stream,
+        }
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except (OSError, ValueError):
+            self.kill()
+            return InvocationResult(error=_runtime_exit_error(request_id, self.process))
+        try:
+            reply = self._next_message(timeout)
+        except TimeoutError:
+            self.kill()
+            return InvocationResult(
+                error=timeout_error(request_id, timeout),
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        duration_ms = (time.perf_counter() - started) * 1000
+        if reply is None:
+            self.kill()
+            return InvocationResult(
+                error=_runtime_exit_error(request_id, self.process), duration_ms=duration_ms
+            )
+        if "error" in reply:
+            return InvocationResult(error=reply["error"], duration_ms=duration_ms)
+        return InvocationResult(payload=reply.get("payload"), duration_ms=duration_ms)
+
+    def max_memory_used_mb(self) -> int | None:
+        """Peak resident memory of the worker (Linux ``VmHWM``), as Lambda's REPORT line shows."""
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+        return None
+
+    def kill(self) -> None:
+        if self.alive:
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+    def _next_message(self, timeout: float) -> dict[str, Any] | None:
+        try:
+            return self._messages.get(timeout=timeout)
+        except queue.Empty as err:
+            raise TimeoutError from err
+
+    def _read_messages(self, stream: IO[str]) -> None:
+        for line in stream:
+            try:
+                self._messages.put(json.loads(line))
+            except json.JSONDecodeError:
+                log.warning("[%s] unreadable worker message: %s", self.function.logical_id, line)
+        self._messages.put(None)  # the worker is gone
+
+    def _print_logs(self, stream: IO[str]) -> None:
+        for line in stream:
+            log.info("[%s] %s", self.function.logical_id, line.rstrip("\n"))
+
+
+def _runtime_exit_error(request_id: str, process: subprocess.Popen[str]) -> dict[str, Any]:
+    code = process.poll()
+    status = f"exit status {code}" if code is not None else "no answer"
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {status}",
+    }
+
+
+class _Pool:
+    """The warm workers of one function; grows under concurrency up to ``max_workers``."""
+
+    def __init__(self, max_workers: int) -> None:
+        self._max_workers = max_workers
+        self._idle: list[Worker] = []
+        self._all: set[Worker] = set()
+        self._reserved = 0
+        self._changed = threading.Condition()
+
+    def take(self) -> Worker | None:
+        """An idle warm worker, or ``None`` when the caller may start a new one."""
+        with self._changed:
+            while True:
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.alive:
+                        return worker
+                    self._all.discard(worker)
+                if len(self._all) + self._reserved < self._max_workers:
+                    self._reserved += 1
+                    return None
+                self._changed.wait()
+
+    def started(self, worker: Worker | None) -> None:
+        with self._changed:
+            self._reserved -= 1
+            if worker is not None:
+                self._all.add(worker)
+            self._changed.notify()
+
+    def give_back(self, worker: Worker) -> None:
+        with self._changed:
+            if worker.alive:
+                self._idle.append(worker)
+            else:
+                self._all.discard(worker)
+            self._changed.notify()
+
+    def drain(self) -> list[Worker]:
+        with self._changed:
+            workers = list(self._all)
+            self._all.clear()
+            self._idle.clear()
+            return workers
+
+
+class FunctionRuntime:
+    """Runs the template's functions in worker processes; an ``Invoker``."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, FunctionModel],
+        endpoints: LocalEndpoints,
+        template_dir: Path,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+        python: str = sys.executable,
+    ) -> None:
+        self.functions = dict(functions)
+        self._endpoints = endpoints
+        self._template_dir = template_dir
+        self._python = python
+        self._pools = {name: _Pool(max_workers) for name in self.functions}
+        self._closed = False
+
+    def __call__(self, function_name: str, event: dict[str, Any]) -> InvocationResult:
+        return self.invoke(function_name, event)
+
+    def invoke(self, function_name: str, event: Any, request_id: str = "") -> InvocationResult:
+        """Run ``function_name`` once with ``event``, synchronously (``RequestResponse``)."""
+        function = self.functions.get(function_name)
+        if function is None:
+            raise FunctionNotFoundError(function_name)
+        request_id = request_id or str(uuid.uuid4())
+        if self._closed:
+            return InvocationResult(
+                error={"errorType": "Local.Stopped", "errorMessage": "the local stack is stopping"}
+            )
+        with self._worker(function) as worker:
+            if worker is None:
+                return InvocationResult(
+                    error={
+                        "errorType": "Runtime.ExitError",
+                        "errorMessage": f"RequestId: {request_id} Error: worker did not start",
+                    }
+                )
+            cold = worker.init_ms is None
+            log.info("[%s] START RequestId: %s Version: $LATEST", function_name, request_id)
+            result = worker.invoke(event, request_id)
+            log.info("[%s] END RequestId: %s", function_name, request_id)
+            log.info("[%s] %s", function_name, _report_line(worker, result, request_id, cold))
+            if result.error is not None:
+                log.info(
+                    "[%s] %s: %s",
+                    function_name,
+                    result.error.get("errorType", "Error"),
+                    result.error.get("errorMessage", ""),
+                )
+            return result
+
+    @contextlib.contextmanager
+    def _worker(self, function: FunctionModel) -> Iterator[Worker | None]:
+        pool = self._pools[function.logical_id]
+        worker = pool.take()
+        if worker is None:
+            try:
+                worker = self._start(function)
+            except OSError:
+                log.exception("[%s] cannot start a worker", function.logical_id)
+                pool.started(None)
+                yield None
+                return
+            pool.started(worker)
+        try:
+            yield worker
+        finally:
+            if self._closed:
+                worker.kill()
+            pool.give_back(worker)
+
+    def prewarm(self, function_name: str) -> None:
+        """Start one worker ahead of the first invocation (its handler imports right away)."""
+        function = self.functions[function_name]
+        pool = self._pools[function_name]
+        idle = pool.take()
+        if idle is not None:  # already warm
+            pool.give_back(idle)
+            return
+        try:
+            worker = self._start(function)
+        except OSError:
+            log.exception("[%s] cannot start a worker", function_name)
+            pool.started(None)
+            return
+        pool.started(worker)
+        pool.give_back(worker)
+
+    def _start(self, function: FunctionModel) -> Worker:
+        code_dir = (self._template_dir / function.code_uri).resolve()
+        environment = function_environment(function, self._endpoints, code_dir, os.environ)
+        return Worker(function, environment, code_dir, self._python)
+
+    def close(self) -> None:
+        """Stop every worker (Ctrl-C or the end of a test)."""
+        self._closed = True
+        workers = [worker for pool in self._pools.values() for worker in pool.drain()]
+        for worker in workers:
+            if worker.alive:
+                worker.process.terminate()
+        for worker in workers:
+            try:
+                worker.process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def _report_line(worker: Worker, result: InvocationResult, request_id: str, cold: bool) -> str:
+    billed = max(1, int(result.duration_ms + 0.999))
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms:.2f} ms\t"
+        f"Billed Duration: {billed} ms\tMemory Size: {worker.function.memory_size} MB"
+    )
+    used = worker.max_memory_used_mb()
+    if used is not None:
+        line += f"\tMax Memory Used: {used} MB"
+    if cold and worker.init_ms is not None:
+        line += f"\tInit Duration: {worker.init_ms:.2f} ms"
+    return line

@@ -1,0 +1,261 @@
+"""Wires the local stack together: moto, the S3 endpoint, functions, events, schedules, web, API."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from local_stack.config import LocalConfig
+from local_stack.events import AsyncInvoker, S3EventDispatcher
+from local_stack.functions import FunctionRuntime, LocalEndpoints
+from local_stack.invoke_api import InvokeApi
+from local_stack.scheduler import Scheduler, build_rules
+from local_stack.template import REGION, StackModel, load_stack
+from local_stack.web import WebApp
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+log = logging.getLogger("local_stack")
+
+API_KEY_ID = "local-api-key"
+ACCESS_KEY_ID = "filestore-local"
+SECRET_ACCESS_KEY = "filestore-local-secret"  # noqa: S105 - public, local-only, documented
+
+
+class StartupError(RuntimeError):
+    """The local stack cannot start (a port in use, a template problem, ...)."""
+
+
+class _Server(Protocol):
+    server_address: Any
+
+    def serve_forever(self) -> None: ...
+    def shutdown(self) -> None: ...
+    def server_close(self) -> None: ...
+
+
+@dataclass
+class _Served:
+    name: str
+    server: _Server
+    thread: threading.Thread
+
+
+def advertised_host(host: str) -> str:
+    """The host to put in URLs: a wildcard bind address is reached through loopback."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - comparison only
+
+
+@dataclass
+class LocalStack:
+    """The running local stack; ``start()`` serves everything, ``stop()`` frees every port."""
+
+    config: LocalConfig
+    model: StackModel = field(init=False)
+    runtime: FunctionRuntime | None = field(default=None, init=False)
+    async_invoker: AsyncInvoker | None = field(default=None, init=False)
+    scheduler: Scheduler | None = field(default=None, init=False)
+    dynamodb_url: str = field(default="", init=False)
+    _served: list[_Served] = field(default_factory=list, init=False)
+    _closers: list[Callable[[], None]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.model = load_stack(self.config.template_path, self.config.params)
+        if self.model.api is None:
+            raise StartupError("template.yaml declares no AWS::Serverless::Api")
+
+    @property
+    def api_url(self) -> str:
+        assert self.model.api is not None
+        host = advertised_host(self.config.host)
+        return f"http://{host}:{self.config.api_port}/{self.model.api.stage}"
+
+    @property
+    def s3_url(self) -> str:
+        return f"http://{advertised_host(self.config.host)}:{self.config.s3_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{advertised_host(self.config.host)}:{self.config.web_port}/"
+
+    def invoke_url(self, logical_id: str) -> str:
+        host = advertised_host(self.config.host)
+        return f"http://{host}:{self.config.api_port}/_local/functions/{logical_id}/invoke"
+
+    def start(self) -> None:
+        """Start every part; the API port opens last, so ``GET /config`` means all is ready."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        # moto adds "Access-Control-Allow-Origin: *" to every answer unless told not to; the
+        # S3 endpoint applies the bucket's own CORS rules instead.
+        os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
+        from local_stack.gateway import Gateway, Throttle, make_server, make_wsgi_app
+        from local_stack.s3 import BucketSettings, S3Endpoint, create_backend
+
+        self._start_dynamodb()
+        self._create_table()
+
+        functions = self.model.functions
+        endpoints = LocalEndpoints(
+            s3_url=self.s3_url,
+            dynamodb_url=self.dynamodb_url,
+            access_key_id=ACCESS_KEY_ID,
+            secret_access_key=SECRET_ACCESS_KEY,
+        )
+        runtime = FunctionRuntime(functions, endpoints, self.model.template_dir)
+        self.runtime = runtime
+        async_invoker = AsyncInvoker(functions, runtime)
+        self.async_invoker = async_invoker
+        # Closers run in reverse order: no more retries, workers stopped, then the pool drained.
+        self._closers += [async_invoker.close, runtime.close, async_invoker.stop_retrying]
+
+        buckets = {
+            bucket.name: BucketSettings(
+                cors_rules=list(bucket.cors_rules), public=bucket.public_read
+            )
+            for bucket in self.model.buckets
+        }
+        endpoint = S3Endpoint(
+            backend=create_backend(),
+            credentials={ACCESS_KEY_ID: SECRET_ACCESS_KEY},
+            region=REGION,
+            buckets=buckets,
+            on_object_created=S3EventDispatcher(functions, async_invoker),
+        )
+        self._closers.append(endpoint.close)
+        self._serve("S3", self._werkzeug_server(self.config.s3_port, endpoint, "FILESTORE_S3_PORT"))
+        self._create_buckets()
+
+        scheduler = Scheduler(
+            build_rules(functions, datetime.now(UTC), self.config.schedule_speedup),
+            fire=async_invoker.submit,
+            speedup=self.config.schedule_speedup,
+        )
+        self.scheduler = scheduler
+        scheduler.start()
+        self._closers.append(scheduler.stop)
+
+        web = WebApp(self.config.static_dir, self.api_url)
+        self._serve("web", self._werkzeug_server(self.config.web_port, web, "FILESTORE_WEB_PORT"))
+
+        for function in functions.values():
+            if function.s3_events:
+                # Event-driven functions start their first worker now, so the first upload's
+                # event is handled within a second instead of waiting for a cold start.
+                threading.Thread(target=runtime.prewarm, args=(function.logical_id,)).start()
+
+        api = self.model.api
+        assert api is not None
+        plan = api.usage_plan
+        throttle = (
+            Throttle(rate_limit=plan.rate_limit, burst_limit=plan.burst_limit)
+            if plan is not None and plan.rate_limit is not None and plan.burst_limit is not None
+            else None
+        )
+        gateway = Gateway(
+            dict(api.swagger),
+            api.stage,
+            runtime,
+            api_keys={self.config.api_key: API_KEY_ID},
+            throttle=throttle,
+        )
+        app = make_wsgi_app(gateway, fallback=InvokeApi(runtime, async_invoker))
+        try:
+            api_server = make_server(self.config.host, self.config.api_port, app)
+        except OSError as err:
+            raise _port_error("FILESTORE_API_PORT", self.config.api_port, err) from err
+        self._serve("API", api_server)
+
+    def _start_dynamodb(self) -> None:
+        from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        # DynamoDB alone (not moto's all-services dispatcher): nothing else is reachable
+        # unauthenticated on this internal port, in particular not S3.
+        app = create_backend_app("dynamodb")
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self._serve("DynamoDB", server)
+        self.dynamodb_url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def _client(self, service: str, endpoint_url: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+
+    def _create_table(self) -> None:
+        dynamodb = self._client("dynamodb", self.dynamodb_url)
+        for table in self.model.tables:
+            dynamodb.create_table(**table.create_table_kwargs)
+            if table.ttl_attribute:
+                dynamodb.update_time_to_live(
+                    TableName=table.name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
+
+    def _create_buckets(self) -> None:
+        s3 = self._client("s3", self.s3_url)
+        for bucket in self.model.buckets:
+            s3.create_bucket(Bucket=bucket.name)
+            if bucket.cors_rules:
+                s3.put_bucket_cors(
+                    Bucket=bucket.name,
+                    CORSConfiguration={"CORSRules": bucket.put_bucket_cors_rules()},
+                )
+
+    def _werkzeug_server(self, port: int, app: WSGIApplication, variable: str) -> _Server:
+        from werkzeug.serving import make_server
+
+        try:
+            return make_server(self.config.host, port, app, threaded=True)
+        except (OSError, SystemExit) as err:
+            raise _port_error(variable, port, err) from err
+
+    def _serve(self, name: str, server: _Server) -> None:
+        thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
+        thread.start()
+        self._served.append(_Served(name, server, thread))
+
+    def stop(self) -> None:
+        """Stop serving (API first), stop the scheduler and the workers, free every port."""
+        for served in reversed(self._served):
+            if served.name == "API":
+                _shutdown(served)
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception:
+                log.exception("while stopping the local stack")
+        self._closers.clear()
+        for served in reversed(self._served):
+            if served.name != "API":
+                _shutdown(served)
+        self._served.clear()
+
+
+def _shutdown(served: _Served) -> None:
+    served.server.shutdown()
+    served.server.server_close()
+    served.thread.join(timeout=5)
+
+
+def _port_error(variable: str, port: int, err: BaseException) -> StartupError:
+    return StartupError(
+        f"cannot listen on port {port} ({variable}): {err}. Stop what uses it or set {variable}."
+    )
