@@ -1,0 +1,367 @@
+"""SigV4 verification of received S3 requests, recomputed with botocore's own signer code."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from botocore.auth import SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD, S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.compat import HTTPHeaders
+from botocore.credentials import Credentials
+
+from local_stack.s3 import errors
+from local_stack.s3.request import ReceivedRequest
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+# AWS parity: S3 refuses presigned URLs that live longer than 7 days.
+MAX_PRESIGNED_EXPIRES = 604800
+# AWS parity: S3 tolerates 15 minutes of clock skew between request time and its own clock.
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+_QUERY_AUTH_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Expires",
+)
+STREAMING_SIGNED_PAYLOADS = frozenset(
+    {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"}
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who sent a request that passed authentication; ``access_key`` is None when anonymous."""
+
+    access_key: str | None
+    payload_hash: str = UNSIGNED_PAYLOAD  # the payload hash the signature covers
+    presigned: bool = False
+
+    @property
+    def anonymous(self) -> bool:
+        return self.access_key is None
+
+
+ANONYMOUS = Principal(access_key=None)
+
+
+@dataclass(frozen=True)
+class _SignedParts:
+    access_key: str
+    date: str  # yyyymmdd from the credential scope
+    region: str
+    service: str
+    terminal: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    timestamp: str  # the request's X-Amz-Date (SIGV4_TIMESTAMP format)
+
+
+class _ReceivedRequestSigner(S3SigV4Auth):
+    """botocore's S3 SigV4 signer, fed the received request instead of building one.
+
+    Only the headers the client listed in SignedHeaders are canonicalized (a missing one counts
+    as empty, so removing a signed header breaks the signature), and the payload hash is the one
+    the client declared: the body is hashed separately, and only when a hash was declared.
+    """
+
+    def __init__(
+        self, credentials: Credentials, region: str, signed_headers: Sequence[str], payload: str
+    ) -> None:
+        super().__init__(credentials, "s3", region)
+        self._signed_header_names = signed_headers
+        self._declared_payload = payload
+
+    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+        header_map = HTTPHeaders()
+        for name in self._signed_header_names:
+            header_map[name] = request.headers.get(name, "")
+        return header_map
+
+    def payload(self, request: AWSRequest) -> str:
+        return self._declared_payload
+
+
+def _parse_timestamp(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, SIGV4_TIMESTAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SigV4Authenticator:
+    """Authenticates S3 requests the way S3 does: presigned (query) or Authorization header."""
+
+    def __init__(
+        self, credentials: Mapping[str, str], region: str, clock: Callable[[], datetime]
+    ) -> None:
+        self._credentials = dict(credentials)
+        self._region = region
+        self._clock = clock
+
+    def authenticate(self, request: ReceivedRequest) -> Principal:
+        """Return who signed the request, or raise the ``S3Error`` S3 would answer."""
+        authorization = request.headers.get("authorization")
+        presigned = request.has_query("X-Amz-Algorithm") or request.has_query("X-Amz-Signature")
+        if authorization is not None and presigned:
+            raise errors.invalid_argument(
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+                "Signature query string parameter or the Authorization header should be specified",
+                "Authorization",
+                authorization,
+            )
+        if presigned:
+            return self._authenticate_query(request)
+        if authorization is not None:
+            return self._authenticate_header(request, authorization)
+        if request.has_query("Signature") or request.has_query("AWSAccessKeyId"):
+            raise self._sigv2_not_supported()
+        return ANONYMOUS
+
+    @staticmethod
+    def _sigv2_not_supported() -> errors.S3Error:
+        # AWS parity: buckets created after June 2020 accept only SigV4. botocore signs presigned
+        # URLs with SigV2 unless the client is configured with signature_version="s3v4".
+        return errors.invalid_request(
+            "The authorization mechanism you have provided is not supported. "
+            "Please use AWS4-HMAC-SHA256."
+        )
+
+    # Presigned URLs ------------------------------------------------------------------------
+
+    def _authenticate_query(self, request: ReceivedRequest) -> Principal:
+        params = {name: request.query_value(name) for name in _QUERY_AUTH_PARAMS}
+        missing = [name for name, value in params.items() if value is None]
+        if missing:
+            raise errors.authorization_query_parameters_error(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
+                "and X-Amz-Expires parameters."
+            )
+        values = {name: value or "" for name, value in params.items()}
+        if values["X-Amz-Algorithm"] != ALGORITHM:
+            raise errors.authorization_query_parameters_error(
+                'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'
+            )
+        signed_at = _parse_timestamp(values["X-Amz-Date"])
+        if signed_at is None:
+            raise errors.authorization_query_parameters_error(
+                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
+            )
+        expires = self._expires_seconds(values["X-Amz-Expires"])
+        parts = self._credential_parts(
+            values["X-Amz-Credential"],
+            values["X-Amz-SignedHeaders"],
+            values["X-Amz-Signature"],
+            values["X-Amz-Date"],
+            errors.authorization_query_parameters_error,
+            "Error parsing the X-Amz-Credential parameter; ",
+        )
+        now = self._clock()
+        expires_at = signed_at + timedelta(seconds=expires)
+        if now > expires_at:
+            raise errors.access_denied(
+                "Request has expired",
+                ("X-Amz-Expires", str(expires)),
+                ("Expires", _iso(expires_at)),
+                ("ServerTime", _iso(now)),
+            )
+        if signed_at - now > MAX_CLOCK_SKEW:
+            # AWS parity: a presigned URL dated in the future (beyond the skew S3 tolerates)
+            # is refused with AccessDenied "Request is not valid yet".
+            raise errors.access_denied(
+                "Request is not valid yet",
+                ("X-Amz-Date", values["X-Amz-Date"]),
+                ("ServerTime", _iso(now)),
+            )
+        self._check_unsigned_amz_headers(request, parts.signed_headers)
+        # AWS parity: presigned URLs cover no payload hash ("UNSIGNED-PAYLOAD").
+        self._verify(request, parts, UNSIGNED_PAYLOAD, exclude_query="X-Amz-Signature")
+        return Principal(access_key=parts.access_key, presigned=True)
+
+    @staticmethod
+    def _expires_seconds(value: str) -> int:
+        try:
+            expires = int(value)
+        except ValueError:
+            raise errors.authorization_query_parameters_error(
+                "X-Amz-Expires should be a number"
+            ) from None
+        if expires < 0:
+            raise errors.authorization_query_parameters_error("X-Amz-Expires must be non-negative")
+        if expires > MAX_PRESIGNED_EXPIRES:
+            raise errors.authorization_query_parameters_error(
+                "X-Amz-Expires must be less than a week (in seconds) that is; 604800"
+            )
+        return expires
+
+    # Authorization header ---------------------------------------------------------------------
+
+    def _authenticate_header(self, request: ReceivedRequest, authorization: str) -> Principal:
+        scheme, _, rest = authorization.strip().partition(" ")
+        if scheme != ALGORITHM:
+            if scheme == "AWS":
+                raise self._sigv2_not_supported()
+            raise errors.invalid_argument(
+                "Unsupported Authorization Type", "Authorization", authorization
+            )
+        fields: dict[str, str] = {}
+        for component in rest.split(","):
+            name, sep, value = component.strip().partition("=")
+            if sep:
+                fields[name] = value
+        if not {"Credential", "SignedHeaders", "Signature"} <= fields.keys():
+            raise errors.authorization_header_malformed(
+                "the authorization header requires three components: Credential, SignedHeaders,"
+                " Signature."
+            )
+        timestamp = request.headers.get("x-amz-date")
+        if timestamp is None and "date" in request.headers:
+            timestamp = self._date_header_timestamp(request.headers["date"])
+        signed_at = _parse_timestamp(timestamp) if timestamp else None
+        if timestamp is None or signed_at is None:
+            raise errors.access_denied(
+                "AWS authentication requires a valid Date or x-amz-date header"
+            )
+        payload_hash = request.headers.get("x-amz-content-sha256")
+        if payload_hash is None:
+            # AWS parity: SigV4 header auth to S3 must declare the payload hash.
+            raise errors.invalid_request(
+                "Missing required header for this request: x-amz-content-sha256"
+            )
+        parts = self._credential_parts(
+            fields["Credential"],
+            fields["SignedHeaders"],
+            fields["Signature"],
+            timestamp,
+            errors.authorization_header_malformed,
+            "",
+        )
+        now = self._clock()
+        if abs(now - signed_at) > MAX_CLOCK_SKEW:
+            raise errors.S3Error(
+                403,
+                "RequestTimeTooSkewed",
+                "The difference between the request time and the current time is too large.",
+                (
+                    ("RequestTime", timestamp),
+                    ("ServerTime", _iso(now)),
+                    ("MaxAllowedSkewMilliseconds", "900000"),
+                ),
+            )
+        self._check_unsigned_amz_headers(request, parts.signed_headers)
+        self._verify(request, parts, payload_hash, exclude_query=None)
+        return Principal(access_key=parts.access_key, payload_hash=payload_hash)
+
+    @staticmethod
+    def _date_header_timestamp(value: str) -> str | None:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime(SIGV4_TIMESTAMP)
+
+    # Shared ----------------------------------------------------------------------------------
+
+    def _credential_parts(
+        self,
+        credential: str,
+        signed_headers: str,
+        signature: str,
+        timestamp: str,
+        malformed: Callable[..., errors.S3Error],
+        prefix: str,
+    ) -> _SignedParts:
+        scope = credential.split("/")
+        if len(scope) != 5:
+            raise malformed(
+                f"{prefix}a non-empty Access Key (AKID) must be provided in the credential."
+            )
+        access_key, date, region, service, terminal = scope
+        if region != self._region:
+            raise malformed(
+                f"{prefix}the region '{region}' is wrong; expecting '{self._region}'",
+                ("Region", self._region),
+            )
+        if service != "s3":
+            raise malformed(
+                f"{prefix}incorrect service '{service}'. This endpoint belongs to 's3'."
+            )
+        if terminal != "aws4_request":
+            raise malformed(
+                f"{prefix}incorrect terminal '{terminal}'. This endpoint uses 'aws4_request'."
+            )
+        if date != timestamp[:8]:
+            raise malformed(f"{prefix}Invalid credential date. Date is not the same as X-Amz-Date.")
+        names = tuple(name.strip().lower() for name in signed_headers.split(";") if name.strip())
+        return _SignedParts(
+            access_key=access_key,
+            date=date,
+            region=region,
+            service=service,
+            terminal=terminal,
+            signed_headers=names,
+            signature=signature,
+            timestamp=timestamp,
+        )
+
+    @staticmethod
+    def _check_unsigned_amz_headers(request: ReceivedRequest, signed: Sequence[str]) -> None:
+        # AWS parity: S3 requires "host" and every x-amz-* header sent to be signed.
+        unsigned = sorted(
+            name
+            for name in request.headers
+            if (name.startswith("x-amz-") or name == "host") and name not in signed
+        )
+        if "host" not in signed and "host" not in unsigned:
+            unsigned.insert(0, "host")
+        if unsigned:
+            raise errors.access_denied(
+                "There were headers present in the request which were not signed",
+                ("HeadersNotSigned", ", ".join(unsigned)),
+            )
+
+    def _verify(
+        self,
+        request: ReceivedRequest,
+        parts: _SignedParts,
+        payload_hash: str,
+        exclude_query: str | None,
+    ) -> None:
+        secret = self._credentials.get(parts.access_key)
+        if secret is None:
+            raise errors.invalid_access_key_id(parts.access_key)
+        signer = _ReceivedRequestSigner(
+            Credentials(parts.access_key, secret), parts.region, parts.signed_headers, payload_hash
+        )
+        headers = {
+            name: request.headers[name] for name in parts.signed_headers if name in request.headers
+        }
+        # A list of pairs (not a dict) keeps repeated query names, as SigV4 requires.
+        params: Any = [(name, value) for name, value in request.query if name != exclude_query]
+        aws_request = AWSRequest(
+            method=request.method,
+            url=f"http://{request.host}{request.canonical_path}",
+            headers=headers,
+            params=params,
+        )
+        aws_request.context["timestamp"] = parts.timestamp
+        canonical_request = signer.canonical_request(aws_request)
+        string_to_sign = signer.string_to_sign(aws_request, canonical_request)
+        expected = signer.signature(string_to_sign, aws_request)
+        if not hmac.compare_digest(expected.encode(), parts.signature.encode()):
+            raise errors.signature_does_not_match(
+                parts.access_key, string_to_sign, parts.signature, canonical_request
+            )

@@ -1,0 +1,406 @@
+"""The local S3 endpoint: a WSGI app that checks each request as S3 does, then runs it on moto."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+
+from local_stack.s3 import cors, errors
+from local_stack.s3.auth import Principal, SigV4Authenticator
+from local_stack.s3.locks import KeyLocks
+from local_stack.s3.notifications import (
+    CreatedObject,
+    EventEmitter,
+    ObjectCreatedCallback,
+    Sequencer,
+    build_record,
+)
+from local_stack.s3.payload import ReceivedBody, read_body
+from local_stack.s3.request import ReceivedRequest, received_request
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+# Query parameters that carry authentication (or botocore's operation hint), not a sub-resource.
+_NON_RESOURCE_QUERY = frozenset(
+    {
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Expires",
+        "X-Amz-Security-Token",
+        "x-id",
+    }
+)
+# Response headers of moto's Flask app that S3 does not send (CORS comes from the bucket here).
+_DROPPED_BACKEND_HEADERS = ("access-control-", "vary", "x-amzn-requestid", "server")
+_DEFAULT_CONFIGURATION_ID = "ObjectCreatedEvents"
+_HOST_ID = re.compile(rb"<HostId>[^<]*</HostId>")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class BucketSettings:
+    """What the endpoint enforces for one bucket (from the template, already resolved)."""
+
+    cors_rules: list[dict[str, Any]]  # CloudFormation CorsConfiguration.CorsRules
+    public: bool = False  # anonymous GET/HEAD of objects allowed (a public-read bucket policy)
+    object_created_events: bool = True  # emit s3:ObjectCreated:* records for this bucket
+    configuration_id: str = _DEFAULT_CONFIGURATION_ID  # the notification's configurationId
+
+
+@dataclasses.dataclass
+class _BackendResponse:
+    status: str
+    headers: list[tuple[str, str]]
+    body: Iterable[bytes]
+
+    @property
+    def status_code(self) -> int:
+        return int(self.status.split(" ", 1)[0])
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        return next((value for key, value in self.headers if key.lower() == lower), None)
+
+    def read(self) -> bytes:
+        """Consume (and close) the body; only for the small XML bodies the endpoint inspects."""
+        try:
+            data = b"".join(self.body)
+        finally:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        self.body = [data]
+        return data
+
+
+class S3Endpoint:
+    """WSGI app for path-style S3 requests (``http://host:port/<bucket>/<key>``).
+
+    Every request is authenticated (SigV4, header or presigned) before ``backend`` (moto's S3
+    WSGI app, in process) sees it; bodies are checked against their signed length and declared
+    hashes; conditional writes to one key are serialized; bucket CORS is applied; and
+    ObjectCreated records go to ``on_object_created`` on a background thread (see
+    ``EventEmitter``): the uploading request never waits for the callback.
+    """
+
+    def __init__(
+        self,
+        backend: WSGIApplication,
+        credentials: Mapping[str, str],
+        region: str,
+        buckets: Mapping[str, BucketSettings],
+        on_object_created: ObjectCreatedCallback | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._backend = backend
+        self._region = region
+        self._buckets = dict(buckets)
+        self._clock = clock
+        self._authenticator = SigV4Authenticator(credentials, region, clock)
+        self._key_locks = KeyLocks()
+        self._sequencer = Sequencer()
+        self._emitter = EventEmitter(on_object_created) if on_object_created else None
+
+    def flush_events(self) -> None:
+        """Wait until every ObjectCreated record emitted so far was handed to the callback."""
+        if self._emitter is not None:
+            self._emitter.flush()
+
+    def close(self) -> None:
+        """Stop the event thread after delivering what is queued."""
+        if self._emitter is not None:
+            self._emitter.close()
+            self._emitter = None
+
+    # WSGI ------------------------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request_id = errors.new_request_id()
+        host_id = errors.new_host_id()
+        request = received_request(environ)
+        settings = self._buckets.get(request.bucket)
+        rules = settings.cors_rules if settings else []
+        if request.method == "OPTIONS":
+            # AWS parity: preflights are answered from the bucket's CORS rules, unauthenticated.
+            resource_type = "OBJECT" if request.key else "BUCKET"
+            try:
+                answer = cors.preflight_headers(rules, request.headers, resource_type)
+            except errors.S3Error as err:
+                return self._error(err, request, rules, request_id, host_id, start_response)
+            answer.update(self._id_headers(request_id, host_id))
+            answer["Content-Length"] = "0"
+            start_response("200 OK", list(answer.items()))
+            return [b""]
+        try:
+            principal = self._authenticator.authenticate(request)
+            self._authorize(request, principal, settings)
+            forwarded, body = self._forwarded_environ(environ, request)
+            response = self._run(forwarded, request)
+            created = self._created_object(forwarded, request, principal, body, response)
+        except errors.S3Error as err:
+            return self._error(err, request, rules, request_id, host_id, start_response)
+        headers = self._response_headers(response, request, rules, request_id, host_id)
+        start_response(response.status, headers)
+        if created is not None and settings is not None and settings.object_created_events:
+            self._emit(created, request_id, host_id, settings)
+        return response.body
+
+    # Checks ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _authorize(
+        request: ReceivedRequest, principal: Principal, settings: BucketSettings | None
+    ) -> None:
+        if not principal.anonymous:
+            return  # the local stack's credentials act as the account owner
+        readable = settings is not None and settings.public and bool(request.key)
+        if readable and request.method in ("GET", "HEAD"):
+            return
+        # AWS parity: anonymous requests to a private bucket (or unknown one) get AccessDenied.
+        raise errors.access_denied()
+
+    def _forwarded_environ(
+        self, environ: WSGIEnvironment, request: ReceivedRequest
+    ) -> tuple[WSGIEnvironment, ReceivedBody | None]:
+        if request.method not in ("PUT", "POST"):
+            return environ, None
+        if request.key and request.method == "PUT":
+            condition = request.headers.get("if-none-match")
+            if condition is not None and condition.strip() != "*":
+                # AWS parity: a conditional PutObject accepts only "If-None-Match: *".
+                raise errors.not_implemented("If-None-Match")
+        completing = request.method == "POST" and request.has_query("uploadId")
+        body = read_body(environ, request.method, request.headers, body_checksums=not completing)
+        forwarded: dict[str, Any] = dict(environ)
+        forwarded["wsgi.input"] = io.BytesIO(body.data)
+        forwarded["CONTENT_LENGTH"] = str(len(body.data))
+        forwarded.pop("HTTP_TRANSFER_ENCODING", None)
+        for name in body.drop_headers:
+            forwarded.pop(_environ_name(name), None)
+        for name, value in body.set_headers.items():
+            forwarded[_environ_name(name)] = value
+        return forwarded, body
+
+    def _run(self, environ: WSGIEnvironment, request: ReceivedRequest) -> _BackendResponse:
+        conditional = bool(request.key) and request.method in ("PUT", "POST")
+        conditional = conditional and (
+            "if-none-match" in request.headers or "if-match" in request.headers
+        )
+        # Thread safety: moto checks If-None-Match and then writes, without a lock; holding a
+        # per-key lock across the whole backend call makes concurrent conditional writes to
+        # one key take turns, so only one "If-None-Match: *" upload can succeed.
+        lock = (
+            self._key_locks.hold(request.bucket, request.key)
+            if conditional
+            else contextlib.nullcontext()
+        )
+        with lock:
+            return self._call_backend(environ)
+
+    def _call_backend(self, environ: WSGIEnvironment) -> _BackendResponse:
+        captured: dict[str, Any] = {}
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            captured["status"] = status
+            captured["headers"] = list(headers)
+            return lambda _data: None
+
+        try:
+            result = self._backend(environ, start_response)
+            body: Iterable[bytes] = result
+            if "status" not in captured:  # a lazy app starts the response on first iteration
+                iterator = iter(result)
+                first = next(iterator, b"")
+                body = _Chained(first, iterator, result)
+        except Exception as err:
+            logger.exception("The S3 backend failed")
+            raise errors.S3Error(
+                500, "InternalError", "We encountered an internal error. Please try again."
+            ) from err
+        return _BackendResponse(captured["status"], captured["headers"], body)
+
+    # Responses -------------------------------------------------------------------------------
+
+    def _response_headers(
+        self,
+        response: _BackendResponse,
+        request: ReceivedRequest,
+        rules: list[dict[str, Any]],
+        request_id: str,
+        host_id: str,
+    ) -> list[tuple[str, str]]:
+        moto_request_id = response.header("x-amzn-requestid")
+        headers = [
+            (name, value)
+            for name, value in response.headers
+            if not name.lower().startswith(_DROPPED_BACKEND_HEADERS)
+        ]
+        if response.status_code >= 400 and moto_request_id:
+            # Keep the RequestId in moto's XML error body equal to our x-amz-request-id.
+            data = response.read().replace(moto_request_id.encode(), request_id.encode())
+            data = _HOST_ID.sub(f"<HostId>{host_id}</HostId>".encode(), data)
+            response.body = [data]
+            headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(data))))
+        if request.method not in ("GET", "HEAD") and response.header("content-length") == "0":
+            # moto labels empty answers text/html; S3 sends no Content-Type for them.
+            headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
+        headers.extend(self._id_headers(request_id, host_id).items())
+        headers.extend(cors.response_headers(rules, request.headers, request.method).items())
+        return headers
+
+    @staticmethod
+    def _id_headers(request_id: str, host_id: str) -> dict[str, str]:
+        return {"x-amz-request-id": request_id, "x-amz-id-2": host_id, "Server": "AmazonS3"}
+
+    def _error(
+        self,
+        err: errors.S3Error,
+        request: ReceivedRequest,
+        rules: list[dict[str, Any]],
+        request_id: str,
+        host_id: str,
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        # AWS parity: HEAD errors carry no body, only the status code.
+        body = b"" if request.method == "HEAD" else err.to_xml(request_id, host_id)
+        headers = {"Content-Type": "application/xml", "Content-Length": str(len(body))}
+        headers.update(self._id_headers(request_id, host_id))
+        if request.method != "OPTIONS":
+            headers.update(cors.response_headers(rules, request.headers, request.method))
+        start_response(f"{err.status} {HTTPStatus(err.status).phrase}", list(headers.items()))
+        return [body]
+
+    # Events ----------------------------------------------------------------------------------
+
+    def _created_object(
+        self,
+        environ: WSGIEnvironment,
+        request: ReceivedRequest,
+        principal: Principal,
+        body: ReceivedBody | None,
+        response: _BackendResponse,
+    ) -> CreatedObject | None:
+        if not request.key or not 200 <= response.status_code < 300:
+            return None
+        resources = {name for name, _ in request.query} - _NON_RESOURCE_QUERY
+        if request.method == "PUT" and not resources and body is not None:
+            copying = "x-amz-copy-source" in request.headers
+            event_name = "ObjectCreated:Copy" if copying else "ObjectCreated:Put"
+        elif request.method == "POST" and resources == {"uploadId"}:
+            event_name = "ObjectCreated:CompleteMultipartUpload"
+        else:
+            return None
+        size = len(body.data) if body is not None else 0
+        etag = response.header("etag")
+        version_id = response.header("x-amz-version-id")
+        if event_name != "ObjectCreated:Put":
+            # AWS parity: CopyObject and CompleteMultipartUpload can fail with status 200 and an
+            # <Error> body; only a real success creates an object.
+            if _is_error_document(response.read()):
+                return None
+            head = self._head(environ)
+            if head is None:
+                return None
+            size = int(head.header("content-length") or 0)
+            etag = head.header("etag")
+        return CreatedObject(
+            event_name=event_name,
+            bucket=request.bucket,
+            key=request.key,
+            size=size,
+            etag=(etag or "").strip('"'),
+            principal=principal.access_key or "",
+            source_ip=request.source_ip,
+            request_id="",
+            host_id="",
+            # moto answers "null" for unversioned buckets, where S3 sends no version id.
+            version_id=None if version_id in (None, "null") else version_id,
+        )
+
+    def _head(self, environ: WSGIEnvironment) -> _BackendResponse | None:
+        head: dict[str, Any] = {
+            name: value
+            for name, value in environ.items()
+            if not name.startswith("HTTP_") and name not in ("CONTENT_TYPE", "CONTENT_LENGTH")
+        }
+        head.update(
+            REQUEST_METHOD="HEAD",
+            QUERY_STRING="",
+            HTTP_HOST=environ.get("HTTP_HOST", ""),
+            # moto serves private objects only to requests that look signed; this one comes
+            # from the endpoint itself after the original request passed authentication.
+            HTTP_AUTHORIZATION=(
+                f"AWS4-HMAC-SHA256 Credential=local-stack/{self._clock():%Y%m%d}/"
+                f"{self._region}/s3/aws4_request, SignedHeaders=host, Signature=internal"
+            ),
+        )
+        head["wsgi.input"] = io.BytesIO(b"")
+        response = self._call_backend(head)
+        response.read()
+        return response if response.status_code == 200 else None
+
+    def _emit(
+        self, created: CreatedObject, request_id: str, host_id: str, settings: BucketSettings
+    ) -> None:
+        if self._emitter is None:
+            return
+        record = build_record(
+            dataclasses.replace(created, request_id=request_id, host_id=host_id),
+            region=self._region,
+            event_time=self._clock(),
+            sequencer=self._sequencer.next(),
+            configuration_id=settings.configuration_id,
+        )
+        self._emitter.emit(record)
+
+
+def _environ_name(header: str) -> str:
+    upper = header.upper().replace("-", "_")
+    return upper if upper in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{upper}"
+
+
+def _is_error_document(data: bytes) -> bool:
+    if b"<Error>" not in data:
+        return False
+    try:
+        return ElementTree.fromstring(data).tag == "Error"  # noqa: S314 - moto's own XML
+    except ElementTree.ParseError:
+        return False
+
+
+class _Chained:
+    """A WSGI body whose first chunk was already pulled; ``close`` reaches the original."""
+
+    def __init__(self, first: bytes, rest: Iterator[bytes], original: Iterable[bytes]) -> None:
+        self._first = first
+        self._rest = rest
+        self._original = original
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._first
+        yield from self._rest
+
+    def close(self) -> None:
+        close = getattr(self._original, "close", None)
+        if close is not None:
+            close()
