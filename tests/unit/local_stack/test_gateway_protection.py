@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local_stack.gateway import Gateway, HttpRequest, HttpResponse, Throttle
+from local_stack.gateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
 from local_stack.lambda_types import InvocationResult
 
 CORS = {"gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example'"}
@@ -364,3 +364,27 @@ def test_too_large_request_is_413(gateway: Gateway, recorder: Recorder) -> None:
     response = _call(gateway, "GET", "/dev/open", body=b"x" * (10 * 1024 * 1024 + 1))
     assert response.status == 413
     assert recorder.calls == []
+
+
+def test_usage_plan_quota_answers_429_limit_exceeded_until_the_next_period(
+    recorder: Recorder,
+) -> None:
+    clock = FakeClock()
+    clock.now = 86400.0 * 100 + 3600  # some UTC day, 01:00
+    gateway = Gateway(SWAGGER, "dev", recorder, KEYS, quota=Quota(2, "DAY"), clock=clock)
+    one = [("x-api-key", "key-one")]
+    statuses = [_call(gateway, "GET", "/dev/keyed", one).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert _message(_call(gateway, "GET", "/dev/keyed", one)) == "Limit Exceeded"
+    assert _call(gateway, "GET", "/dev/keyed", [("x-api-key", "key-two")]).status == 200
+    clock.now += 86400.0
+    assert _call(gateway, "GET", "/dev/keyed", one).status == 200
+
+
+def test_stage_throttle_counts_every_caller_together(recorder: Recorder) -> None:
+    gateway = Gateway(
+        SWAGGER, "dev", recorder, KEYS, stage_throttle=Throttle(1.0, 2), clock=FakeClock()
+    )
+    statuses = [_call(gateway, "GET", "/dev/open").status for _ in range(2)]
+    statuses.append(_call(gateway, "GET", "/dev/keyed", [("x-api-key", "key-one")]).status)
+    assert statuses == [200, 200, 429]

@@ -1,0 +1,136 @@
+"""The WSGI layer over the local API Gateway (driven with werkzeug's test client, no sockets)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from local_stack.gateway import Gateway, make_wsgi_app
+from local_stack.gateway.http_server import RAW_HEADERS_KEY
+from local_stack.lambda_types import InvocationResult
+
+SWAGGER: dict[str, Any] = {
+    "swagger": "2.0",
+    "paths": {
+        "/file/{id}": {
+            "post": {
+                "x-amazon-apigateway-integration": {
+                    "type": "aws_proxy",
+                    "httpMethod": "POST",
+                    "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                    "arn:aws:lambda:us-east-1:123456789012:function:FileFunction/invocations",
+                }
+            }
+        }
+    },
+}
+
+
+class Recorder:
+    def __init__(self, payload: Any = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.payload = payload or {
+            "statusCode": 201,
+            "headers": {"X-Result": "é", "Keep-Alive": "timeout=5"},
+            "body": "created",
+        }
+
+    def __call__(self, function_name: str, event: dict[str, Any]) -> InvocationResult:
+        self.events.append(event)
+        return InvocationResult(payload=self.payload)
+
+
+def _fallback(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"fallback " + environ["PATH_INFO"].encode()]
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def client(recorder: Recorder) -> Client:
+    gateway = Gateway(SWAGGER, "dev", recorder, {})
+    return Client(make_wsgi_app(gateway, _fallback))
+
+
+def test_request_reaches_the_function_and_the_response_comes_back(
+    client: Client, recorder: Recorder
+) -> None:
+    response = client.post(
+        "/dev/file/a%2Fb?tag=x&tag=y%20z",
+        data=b'{"a": 1}',
+        headers={"Content-Type": "application/json", "User-Agent": "t/1"},
+        environ_overrides={"REMOTE_ADDR": "10.1.2.3"},
+    )
+    assert response.status_code == 201
+    assert response.data == b"created"
+    assert response.headers["Content-Length"] == "7"
+    assert response.headers["X-Result"].encode("latin-1").decode("utf-8") == "é"
+    assert "Keep-Alive" not in response.headers  # hop-by-hop headers never leave the gateway
+    assert response.headers["x-amzn-RequestId"]
+    event = recorder.events[-1]
+    assert event["path"] == "/file/a%2Fb"  # the raw path, not WSGI's decoded PATH_INFO
+    assert event["pathParameters"] == {"id": "a/b"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["x", "y z"]}
+    assert event["body"] == '{"a": 1}'
+    assert event["requestContext"]["identity"]["sourceIp"] == "10.1.2.3"
+    assert event["requestContext"]["identity"]["userAgent"] == "t/1"
+
+
+def test_raw_headers_from_the_server_keep_case_and_repeats(
+    client: Client, recorder: Recorder
+) -> None:
+    raw = [("X-Mixed-Case", "1"), ("X-Mixed-Case", "2"), ("Host", "localhost")]
+    client.post("/dev/file/abc", environ_overrides={RAW_HEADERS_KEY: raw})
+    event = recorder.events[-1]
+    assert event["headers"]["X-Mixed-Case"] == "2"
+    assert event["multiValueHeaders"]["X-Mixed-Case"] == ["1", "2"]
+
+
+def test_paths_outside_the_stage_go_to_the_fallback(client: Client, recorder: Recorder) -> None:
+    response = client.post("/_local/functions/X/invoke")
+    assert response.status_code == 200
+    assert response.data == b"fallback /_local/functions/X/invoke"
+    assert recorder.events == []
+
+
+def test_without_fallback_paths_outside_the_stage_are_403(recorder: Recorder) -> None:
+    client = Client(make_wsgi_app(Gateway(SWAGGER, "dev", recorder, {})))
+    response = client.get("/_local/anything")
+    assert response.status_code == 403
+    assert response.json == {"message": "Missing Authentication Token"}
+
+
+def test_every_call_is_logged_with_method_path_status_and_milliseconds(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="local_stack.gateway.http_server"):
+        client.post("/dev/file/abc")
+        client.get("/dev/nowhere")
+        client.get("/_local/health")
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 3
+    for line, (method, path, status) in zip(
+        lines,
+        [
+            ("POST", "/dev/file/abc", 201),
+            ("GET", "/dev/nowhere", 403),
+            ("GET", "/_local/health", 200),
+        ],
+        strict=True,
+    ):
+        assert line.startswith(f"{method} {path} {status} ")
+        assert line.endswith("ms")
+
+
+def test_head_response_has_no_body(client: Client) -> None:
+    response = client.head("/dev/file/abc")
+    assert response.status_code == 403
+    assert response.data == b""
