@@ -122,7 +122,7 @@ class LocalStack:
 
         buckets = {
             bucket.name: BucketSettings(
-                cors_rules=list(bucket.cors_rules), public=bucket.public_read
+                cors_rules=[dict(rule) for rule in bucket.cors_rules], public=bucket.public_read
             )
             for bucket in self.model.buckets
         }
