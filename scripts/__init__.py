@@ -1,0 +1,1 @@
+"""Operator scripts run by the Makefile (never deployed)."""
