@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+# template.yaml sets POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE; the same defaults
+# apply when a module is imported before its environment is set (tests, tools).
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "filestore")
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Filestore")
+
+logger = Logger(service=SERVICE_NAME)
+tracer = Tracer(service=SERVICE_NAME)
+metrics = Metrics(service=SERVICE_NAME, namespace=METRICS_NAMESPACE)
 
 
 class Metric(StrEnum):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
@@ -20,11 +23,16 @@ TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
 
 
-def template_resource(logical_id: str, template_path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    """One resource of the SAM template; fails loudly when the template or resource is missing."""
+@lru_cache(maxsize=4)
+def _template(template_path: Path) -> dict[str, Any]:
     if not template_path.is_file():
         raise AssertionError(f"{template_path} is missing: the tests build AWS resources from it")
-    resources = load_cfn_yaml(template_path).get("Resources", {})
+    return load_cfn_yaml(template_path)
+
+
+def template_resource(logical_id: str, template_path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """One resource of the SAM template; fails loudly when the template or resource is missing."""
+    resources = copy.deepcopy(_template(template_path).get("Resources", {}))
     if logical_id not in resources:
         raise AssertionError(f"{template_path} has no resource {logical_id}")
     resource: dict[str, Any] = resources[logical_id]
@@ -196,3 +204,26 @@ def schedule_event(time: str = "2026-01-31T12:00:00Z") -> dict[str, Any]:
         "resources": ["arn:aws:events:us-east-1:123456789012:rule/filestore-ExpireSchedule"],
         "detail": {},
     }
+
+
+@dataclass
+class ApiResponse:
+    """A Lambda proxy response, decoded: status, JSON body and lower-cased headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def call_api(module: ModuleType, event: dict[str, Any]) -> ApiResponse:
+    """Invoke an API handler module like Lambda does and decode its proxy response."""
+    raw = module.handler(event, FakeLambdaContext())
+    headers: dict[str, str] = {}
+    for name, values in (raw.get("multiValueHeaders") or {}).items():
+        headers[name.lower()] = ",".join(values)
+    for name, value in (raw.get("headers") or {}).items():
+        headers[name.lower()] = value
+    body = raw.get("body")
+    return ApiResponse(
+        status=raw["statusCode"], body=json.loads(body) if body else None, headers=headers
+    )
