@@ -1,0 +1,160 @@
+// Filestore's HTTP clients for the page: the API (fetch) and the presigned S3 PUT (XHR, for progress).
+
+/** An error whose message is ready to show to the user. */
+export class FilestoreError extends Error {
+  constructor(message, { status = 0, code = "" } = {}) {
+    super(message);
+    this.name = "FilestoreError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const NETWORK_MESSAGE = "Network error: the server could not be reached. Check your connection and try again.";
+
+/** Reads `{"message": ...}` from an API error response, falling back to the status text. */
+async function apiErrorMessage(response) {
+  let message = "";
+  try {
+    const body = await response.json();
+    if (body && typeof body.message === "string") message = body.message;
+  } catch {
+    // Not JSON (a proxy or gateway page): the status is all we know.
+  }
+  if (response.status === 403 && (message === "" || message === "Forbidden")) {
+    return "Access denied (403): the API key or token is missing or wrong.";
+  }
+  if (response.status === 429) return "Too many requests: please wait a moment and try again.";
+  if (message === "") message = response.statusText || "unexpected response";
+  return `${message} (HTTP ${response.status})`;
+}
+
+/** The Filestore API rooted at `apiUrl` (stage included, e.g. http://127.0.0.1:3000/dev). */
+export class FilestoreApi {
+  constructor(apiUrl) {
+    this.apiUrl = String(apiUrl).replace(/\/+$/, "");
+  }
+
+  async request(method, path, { body, headers = {}, signal } = {}) {
+    const init = { method, headers: { ...headers }, signal, cache: "no-store", credentials: "omit" };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(this.apiUrl + path, init);
+    } catch (err) {
+      if (err && err.name === "AbortError") throw err;
+      throw new FilestoreError(NETWORK_MESSAGE);
+    }
+    if (!response.ok) {
+      throw new FilestoreError(await apiErrorMessage(response), { status: response.status });
+    }
+    return response.json();
+  }
+
+  /** GET /config: max_file_size, allowed_types, store_on_upload, url_expiration. */
+  getConfig() {
+    return this.request("GET", "/config");
+  }
+
+  /** POST /file: a presigned upload for one file (id, url, headers, revert_token...). */
+  createFile({ name, size, type }, signal) {
+    const body = { name, size };
+    if (type) body.type = type;
+    return this.request("POST", "/file", { body, signal });
+  }
+
+  /** DELETE /file/{id} with the revert token handed out by POST /file. */
+  revertFile(id, revertToken) {
+    return this.request("DELETE", `/file/${encodeURIComponent(id)}`, {
+      headers: { "X-Revert-Token": revertToken },
+    });
+  }
+
+  /** POST /files?deleted=yes&nonstored=yes: every known id, whatever its status. */
+  describeFiles(ids, apiKey) {
+    return this.request("POST", "/files?deleted=yes&nonstored=yes", {
+      body: ids,
+      headers: { "x-api-key": apiKey },
+    });
+  }
+
+  /** PUT /files: mark uploaded files stored. */
+  storeFiles(ids, apiKey) {
+    return this.request("PUT", "/files", { body: ids, headers: { "x-api-key": apiKey } });
+  }
+
+  /** DELETE /files: remove objects, records keep deleted_at. */
+  deleteFiles(ids, apiKey) {
+    return this.request("DELETE", "/files", { body: ids, headers: { "x-api-key": apiKey } });
+  }
+}
+
+/** Reads S3's XML error body (`<Error><Code/><Message/></Error>`); empty strings when absent. */
+function parseS3Error(text) {
+  try {
+    const doc = new DOMParser().parseFromString(text || "", "application/xml");
+    return {
+      code: doc.querySelector("Error > Code")?.textContent ?? "",
+      message: doc.querySelector("Error > Message")?.textContent ?? "",
+    };
+  } catch {
+    return { code: "", message: "" };
+  }
+}
+
+/** Turns an S3 PUT failure into a sentence that says what went wrong. */
+export function describeStorageError(status, responseText) {
+  const { code, message } = parseS3Error(responseText);
+  if (status === 0) {
+    return "Network error: the upload to storage failed. Check your connection and try again.";
+  }
+  if (code === "AccessDenied" && /expired/i.test(message)) {
+    return "The upload link expired before the upload started. Please try again.";
+  }
+  if (code === "SignatureDoesNotMatch") {
+    return "Storage refused the file: its size or type differs from what was announced.";
+  }
+  if (code === "EntityTooLarge" || status === 413) {
+    return "Storage refused the file: it is too large.";
+  }
+  if (code === "PreconditionFailed" || status === 412) {
+    return "Storage refused the file: this upload was already used.";
+  }
+  const detail = [code, message].filter(Boolean).join(": ");
+  return `Storage refused the file (HTTP ${status}${detail ? `, ${detail}` : ""}).`;
+}
+
+/**
+ * PUTs `file` to a presigned URL with exactly the signed headers (but Content-Length, which the
+ * browser forbids scripts to set and sets itself from the body). Returns `{ promise, abort }`.
+ */
+export function putToStorage({ url, method = "PUT", headers = {} }, file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open(method, url, true);
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.toLowerCase() === "content-length") continue;
+      xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (event) => onProgress(event.lengthComputable, event.loaded, event.total);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      else {
+        const { code } = parseS3Error(xhr.responseText);
+        reject(
+          new FilestoreError(describeStorageError(xhr.status, xhr.responseText), {
+            status: xhr.status,
+            code,
+          }),
+        );
+      }
+    };
+    xhr.onerror = () => reject(new FilestoreError(describeStorageError(0, "")));
+    xhr.onabort = () => reject(new DOMException("Upload cancelled", "AbortError"));
+    xhr.send(file);
+  });
+  return { promise, abort: () => xhr.abort() };
+}

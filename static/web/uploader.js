@@ -1,0 +1,284 @@
+// The upload page: a FilePond adapter for Filestore's presigned uploads, plus the form around it.
+import { FilestoreApi, FilestoreError, putToStorage } from "./api.js";
+import { setupAdmin } from "./admin.js";
+
+const { FilePond } = window;
+
+/** Mime types by extension, for files the browser gives no type (the server guesses the same way). */
+const TYPES_BY_EXTENSION = {
+  pdf: "application/pdf",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  svg: "image/svg+xml",
+  heic: "image/heic",
+  txt: "text/plain",
+  csv: "text/csv",
+  json: "application/json",
+  zip: "application/zip",
+  mp4: "video/mp4",
+  mp3: "audio/mpeg",
+};
+
+export function guessType(file) {
+  if (file.type) return file.type;
+  const extension = (file.name || "").split(".").pop().toLowerCase();
+  return TYPES_BY_EXTENSION[extension] || "application/octet-stream";
+}
+
+/**
+ * FilePond's `server` option for Filestore: `process` asks the API for a presigned PUT, sends the
+ * bytes straight to S3 and loads the file's id; `revert` (and any cancelled upload) deletes the
+ * object and marks the record deleted with the file's revert token, kept in memory only.
+ */
+export function createFilestoreServer(api, { onReverted = () => {} } = {}) {
+  const revertTokens = new Map();
+
+  async function revertById(id) {
+    const token = revertTokens.get(id);
+    if (!token) throw new FilestoreError("This upload can no longer be removed from this page.");
+    try {
+      await api.revertFile(id, token);
+    } catch (err) {
+      if (err.status === 404) {
+        // Unknown to the API: nothing left to remove.
+      } else if (err.status === 409) {
+        throw new FilestoreError("This file is already stored: ask an administrator to delete it.");
+      } else {
+        throw err;
+      }
+    }
+    revertTokens.delete(id);
+    onReverted(id);
+  }
+
+  function process(fieldName, file, metadata, load, error, progress, abort) {
+    let cancelled = false;
+    let upload = null;
+    let ticket = null;
+
+    const cleanUp = () => {
+      if (ticket) revertById(ticket.id).catch(() => {});
+    };
+
+    (async () => {
+      // The POST is not cut off on cancel: its answer carries the revert token that lets the
+      // adapter remove the record it created.
+      ticket = await api.createFile({ name: file.name, size: file.size, type: guessType(file) });
+      revertTokens.set(ticket.id, ticket.revert_token);
+      if (cancelled) return cleanUp();
+      upload = putToStorage(ticket, file, progress);
+      await upload.promise;
+      if (!cancelled) load(ticket.id);
+    })().catch((err) => {
+      if (cancelled) return;
+      // A failed PUT leaves a pending record: revert it so a retry starts clean.
+      cleanUp();
+      error(err instanceof FilestoreError ? err.message : `Upload failed: ${err.message || err}`);
+    });
+
+    return {
+      abort: () => {
+        cancelled = true;
+        if (upload) upload.abort();
+        cleanUp();
+        abort();
+      },
+    };
+  }
+
+  function revert(id, load, error) {
+    revertById(id).then(
+      () => load(),
+      (err) => error(err instanceof FilestoreError ? err.message : String(err)),
+    );
+  }
+
+  return { process, revert };
+}
+
+/** Bytes in a kilobyte, for the page's and FilePond's size labels ("100 MB" = 104857600). */
+const FILE_SIZE_BASE = 1024;
+
+/** "100 MB", "976 KB": the same units, base and rounding as FilePond's own size labels. */
+export function formatBytes(bytes) {
+  const kb = FILE_SIZE_BASE;
+  const mb = kb * kb;
+  const gb = mb * kb;
+  const trim = (value, digits) => value.toFixed(digits).replace(/\.0+$/, "");
+  const n = Math.round(Math.abs(Number(bytes)));
+  if (n < kb) return `${n} bytes`;
+  if (n < mb) return `${Math.floor(n / kb)} KB`;
+  if (n < gb) return `${trim(n / mb, 1)} MB`;
+  return `${trim(n / gb, 2)} GB`;
+}
+
+/** The allowed types as FilePond's acceptedFileTypes: an empty list (any type) for `*`. */
+export function acceptedTypes(allowedTypes) {
+  const list = Array.isArray(allowedTypes)
+    ? allowedTypes
+    : String(allowedTypes || "*").split(",");
+  const types = list.map((type) => type.trim()).filter(Boolean);
+  return types.includes("*") || types.includes("*/*") ? [] : types;
+}
+
+function describeTypes(types) {
+  if (types.length === 0) return "any type";
+  const names = types.map((type) => {
+    if (type === "application/pdf") return "PDF";
+    if (type.endsWith("/*")) return `${type.slice(0, -2)} files`;
+    return type;
+  });
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+}
+
+function announce(message) {
+  document.getElementById("status").textContent = message;
+}
+
+function showFatal(message) {
+  const banner = document.getElementById("page-error");
+  banner.textContent = message;
+  banner.hidden = false;
+}
+
+function renderLimits(config, types) {
+  document.getElementById("limits").textContent =
+    `Up to ${formatBytes(config.max_file_size)} per file · ${describeTypes(types)}`;
+  const mode = document.getElementById("mode-note");
+  if (config.store_on_upload) {
+    mode.textContent = "Files are kept as soon as their upload completes.";
+  } else {
+    mode.textContent =
+      "Files are kept only once they are stored after you submit: uploads that are never " +
+      "stored are removed automatically.";
+    mode.classList.add("note--warning");
+  }
+}
+
+function finishedIds(pond) {
+  return pond
+    .getFiles()
+    .filter((item) => item.status === FilePond.FileStatus.PROCESSING_COMPLETE)
+    .map((item) => item.serverId);
+}
+
+function setupForm(form, pond) {
+  const hidden = document.getElementById("file-ids");
+  const list = document.getElementById("submitted-ids");
+  const result = document.getElementById("submit-result");
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const busy = pond
+      .getFiles()
+      .some((item) =>
+        [
+          FilePond.FileStatus.PROCESSING,
+          FilePond.FileStatus.PROCESSING_QUEUED,
+          FilePond.FileStatus.LOADING,
+          FilePond.FileStatus.IDLE,
+        ].includes(item.status),
+      );
+    const ids = finishedIds(pond);
+    hidden.value = ids.join(",");
+    list.replaceChildren(
+      ...ids.map((id) => {
+        const li = document.createElement("li");
+        const code = document.createElement("code");
+        code.textContent = id;
+        li.append(code);
+        return li;
+      }),
+    );
+    result.hidden = false;
+    const heading = document.getElementById("submit-heading");
+    if (ids.length === 0) {
+      heading.textContent = busy ? "Uploads still in progress" : "No finished uploads yet";
+    } else {
+      heading.textContent = `${ids.length} file${ids.length === 1 ? "" : "s"} ready to send`;
+    }
+    const waiting = busy ? " Some uploads are still in progress: submit again when they finish." : "";
+    announce(`${heading.textContent}.${waiting}`);
+    form.dispatchEvent(new CustomEvent("filestore:submit", { detail: { ids } }));
+  });
+}
+
+async function main() {
+  const apiUrl = window.FILESTORE_CONFIG?.apiUrl;
+  if (!FilePond) {
+    showFatal("The upload component failed to load. Run the web build (make setup).");
+    return;
+  }
+  if (!apiUrl) {
+    showFatal("This page is not configured: config.js must set window.FILESTORE_CONFIG.apiUrl.");
+    return;
+  }
+  const api = new FilestoreApi(apiUrl);
+  let config;
+  try {
+    config = await api.getConfig();
+  } catch (err) {
+    showFatal(`Uploads are unavailable: ${err.message}`);
+    return;
+  }
+  const types = acceptedTypes(config.allowed_types);
+  renderLimits(config, types);
+
+  FilePond.registerPlugin(
+    window.FilePondPluginFileValidateSize,
+    window.FilePondPluginFileValidateType,
+    window.FilePondPluginImagePreview,
+  );
+
+  const server = createFilestoreServer(api);
+  const form = document.getElementById("upload-form");
+  const input = document.getElementById("files");
+  const pond = FilePond.create(input, {
+    name: "file_id",
+    allowMultiple: true,
+    allowPaste: true,
+    allowDrop: true,
+    allowBrowse: true,
+    allowRevert: true,
+    instantUpload: true,
+    credits: false,
+    maxParallelUploads: 3,
+    maxFileSize: config.max_file_size,
+    fileSizeBase: FILE_SIZE_BASE,
+    acceptedFileTypes: types,
+    fileValidateTypeDetectType: (file, type) => Promise.resolve(type || guessType(file)),
+    imagePreviewMaxHeight: 160,
+    server: { process: server.process, revert: server.revert },
+    labelIdle:
+      'Drag &amp; drop files, paste, or <span class="filepond--label-action">browse</span>',
+    labelMaxFileSizeExceeded: "File too large",
+    labelMaxFileSize: "Max. {filesize}",
+    labelFileTypeNotAllowed: "Type not allowed",
+    fileValidateTypeLabelExpectedTypes: `Allowed: ${describeTypes(types)}`,
+    labelFileProcessingError: (err) => (err && err.body) || "Upload failed",
+    labelFileProcessingRevertError: (err) => (err && err.body) || "Could not remove the file",
+    labelTapToCancel: "click to cancel",
+    labelTapToRetry: "click to retry",
+    labelTapToUndo: "click to remove",
+  });
+
+  pond.on("processfile", (err, item) => {
+    if (!err) announce(`${item.filename} uploaded.`);
+  });
+  pond.on("processfileabort", (item) => announce(`Upload of ${item.filename} cancelled.`));
+  pond.on("processfilerevert", (item) => announce(`${item.filename} removed.`));
+  pond.on("error", (err, item) => {
+    if (item) announce(`${item.filename}: ${err.main || ""} ${err.sub || ""}`.trim());
+  });
+
+  setupForm(form, pond);
+  setupAdmin({ api, getFinishedIds: () => finishedIds(pond) });
+
+  window.filestoreUploader = { api, config, pond, process: server.process, revert: server.revert };
+  document.body.dataset.ready = "true";
+}
+
+main();
