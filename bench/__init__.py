@@ -1,0 +1,1 @@
+"""Filestore's benchmark: measures what users pay for and writes docs/BENCHMARKS.md."""

@@ -1,0 +1,124 @@
+"""Cold start: a fresh interpreter importing each handler module vs. importing boto3 alone."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+from bench.lambda_env import SOURCE_DIR, function_environment, handler_modules
+from bench.results import FigureResult
+from bench.session import Session
+from bench.stats import median, ratio
+
+TARGET_RATIO = 1.3
+_IMPORTTIME = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
+
+
+def _environment() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(function_environment())
+    env["PYTHONPATH"] = str(SOURCE_DIR)  # like Lambda's task root: source/ only
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _python(code: str, env: dict[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *flags, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def _wall_seconds(code: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = _python(code, env)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"python -c {code!r} failed: {done.stderr.strip()[-800:]}")
+    return elapsed
+
+
+def import_breakdown(module: str, env: dict[str, str]) -> list[tuple[str, float]]:
+    """The slowest imports under ``module`` (cumulative ms, one ``-X importtime`` run)."""
+    done = _python(f"import {module}", env, "-X", "importtime")
+    if done.returncode != 0:
+        raise RuntimeError(f"import {module} failed: {done.stderr.strip()[-800:]}")
+    entries = []
+    for line in done.stderr.splitlines():
+        match = _IMPORTTIME.match(line)
+        if match:
+            depth = len(match.group(3)) // 2
+            entries.append((match.group(4), int(match.group(2)) / 1000, depth))
+    total = max((ms for name, ms, _ in entries if name == module), default=0.0)
+    slow = [(name, ms) for name, ms, depth in entries if 1 <= depth <= 3 and ms >= total / 10]
+    return sorted(slow, key=lambda entry: -entry[1])[:8]
+
+
+def measure(session: Session) -> FigureResult:
+    """Median wall time of ``python -c 'import X'`` for every handler, boto3 and nothing."""
+    modules = handler_modules()
+    if not modules:
+        raise RuntimeError("no handler modules in source/handlers")
+    env = _environment()
+    codes = {"(empty interpreter)": "pass", "boto3": "import boto3"}
+    codes.update({module: f"import {module}" for module in modules})
+    for code in codes.values():  # warm-up: write bytecode caches, fill the page cache
+        _wall_seconds(code, env)
+    samples: dict[str, list[float]] = defaultdict(list)
+    for _ in range(session.config.cold_start_runs):  # interleaved, so noise hits every module alike
+        for name, code in codes.items():
+            samples[name].append(_wall_seconds(code, env) * 1000)
+    medians = {name: median(values) for name, values in samples.items()}
+    empty, boto3_ms = medians["(empty interpreter)"], medians["boto3"]
+    ratios = {module: ratio(medians[module], boto3_ms) for module in modules}
+    worst = max(modules, key=lambda module: ratios[module])
+    result = FigureResult(
+        title="Cold start",
+        target=f"≤ {TARGET_RATIO}x `import boto3`",
+        measured=f"worst {ratios[worst]:.2f}x ({worst}: {medians[worst]:.0f} ms vs. "
+        f"{boto3_ms:.0f} ms)",
+        how=(
+            "Wall time of a fresh `python -c 'import handlers.<name>'` with `PYTHONPATH=source` "
+            "(so `vendor` puts the vendored `source/ext` first, as on Lambda) and the template's "
+            "environment, against `python -c 'import boto3'`; median of "
+            f"{session.config.cold_start_runs} interleaved runs after one warm-up "
+            "(bytecode cached). "
+            "Import-only columns subtract an empty interpreter's start-up."
+        ),
+    )
+    boto3_import = boto3_ms - empty
+    result.details = [
+        "| module | wall ms | ratio to boto3 | import-only ms | import-only ratio |",
+        "|---|---|---|---|---|",
+        f"| (empty interpreter) | {empty:.0f} | | | |",
+        f"| `import boto3` | {boto3_ms:.0f} | 1.00 | {boto3_import:.0f} | 1.00 |",
+        *(
+            f"| `{module}` | {medians[module]:.0f} | {ratios[module]:.2f} | "
+            f"{medians[module] - empty:.0f} | {ratio(medians[module] - empty, boto3_import):.2f} |"
+            for module in modules
+        ),
+    ]
+    breakdown = import_breakdown(worst, env)
+    result.details += [
+        "",
+        f"The slowest imports under `{worst}` (`-X importtime`, cumulative, one run; nested "
+        "entries are included in their parents): "
+        + ", ".join(f"`{name}` {ms:.0f} ms" for name, ms in breakdown)
+        + ".",
+    ]
+    session.state.extra["cold_start_ms"] = medians
+    result.judge(
+        ratios[worst] <= TARGET_RATIO,
+        f"{worst} takes {ratios[worst]:.2f}x boto3's import ({medians[worst] - boto3_ms:.0f} ms "
+        f"more, {ratios[worst] / TARGET_RATIO - 1:.0%} over the target); the breakdown below "
+        "shows which packages take the time",
+    )
+    return result
