@@ -27,6 +27,7 @@ from tests.helpers.aws import (
     create_files_table,
     create_storage_bucket,
     s3_object_created_event,
+    schedule_event,
 )
 
 if TYPE_CHECKING:
@@ -212,6 +213,13 @@ class Files:
         response = call_api(store_files, api_event("PUT", "/files", body=[created["id"]]))
         assert response.body == {"result": [created["id"]], "problems": {}}
         return created
+
+    def expire(self) -> dict[str, int]:
+        """Run the scheduled expiry through its handler."""
+        from handlers import expire_files
+
+        tally: dict[str, int] = expire_files.handler(schedule_event(), FakeLambdaContext())
+        return tally
 
     def item(self, file_id: str) -> dict[str, Any] | None:
         """The raw table item (consistent read), or None."""
