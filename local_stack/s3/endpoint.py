@@ -152,6 +152,10 @@ class S3Endpoint:
             principal = self._authenticator.authenticate(request)
             self._authorize(request, principal, settings)
             forwarded, body = self._forwarded_environ(environ, request)
+            if principal.anonymous:
+                # The bucket's public-read setting allowed this anonymous read; moto would
+                # refuse it unless the request looks signed, so it is marked as checked.
+                forwarded = {**forwarded, "HTTP_AUTHORIZATION": self._internal_authorization()}
             response = self._run(forwarded, request)
             created = self._created_object(forwarded, request, principal, body, response)
         except errors.S3Error as err:
@@ -349,15 +353,18 @@ class S3Endpoint:
             HTTP_HOST=environ.get("HTTP_HOST", ""),
             # moto serves private objects only to requests that look signed; this one comes
             # from the endpoint itself after the original request passed authentication.
-            HTTP_AUTHORIZATION=(
-                f"AWS4-HMAC-SHA256 Credential=local-stack/{self._clock():%Y%m%d}/"
-                f"{self._region}/s3/aws4_request, SignedHeaders=host, Signature=internal"
-            ),
+            HTTP_AUTHORIZATION=self._internal_authorization(),
         )
         head["wsgi.input"] = io.BytesIO(b"")
         response = self._call_backend(head)
         response.read()
         return response if response.status_code == 200 else None
+
+    def _internal_authorization(self) -> str:
+        return (
+            f"AWS4-HMAC-SHA256 Credential=local-stack/{self._clock():%Y%m%d}/"
+            f"{self._region}/s3/aws4_request, SignedHeaders=host, Signature=internal"
+        )
 
     def _emit(
         self, created: CreatedObject, request_id: str, host_id: str, settings: BucketSettings

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -18,6 +21,12 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    # One session for all test clients: botocore's service models load once, not per client.
+    return boto3.session.Session()
 
 
 def send(
@@ -78,7 +87,7 @@ def boto3_client(
     config: Config | None = None,
 ) -> S3Client:
     """A real boto3 S3 client whose HTTP requests are answered by ``app`` in process."""
-    client: S3Client = boto3.session.Session().client(
+    client: S3Client = _session().client(
         "s3",
         endpoint_url=endpoint_url,
         region_name=region,
@@ -116,3 +125,112 @@ def boto3_client(
     handler: Any = answer  # a before-send handler's return value becomes the response
     client.meta.events.register("before-send.s3.*", handler)
     return client
+
+
+class Clock:
+    """A settable clock for the endpoint (``clock=``), starting at the real time."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+ACCESS_KEY = "filestore-local"
+SECRET_KEY = "filestore-local-secret"  # noqa: S105 - the local stack's public credentials
+ORIGIN = "http://127.0.0.1:8080"
+CORS_RULES: list[dict[str, Any]] = [
+    {
+        "AllowedOrigins": [ORIGIN],
+        "AllowedMethods": ["PUT", "GET", "HEAD"],
+        "AllowedHeaders": ["*"],
+        "ExposedHeaders": ["ETag"],
+        "MaxAge": 3600,
+    }
+]
+
+
+class LocalS3:
+    """An endpoint over a fresh moto bucket, with a settable clock and the records it emitted."""
+
+    def __init__(
+        self,
+        *,
+        public: bool = False,
+        cors_rules: list[dict[str, Any]] | None = None,
+        backend: WSGIApplication | None = None,
+    ) -> None:
+        from local_stack.s3.backend import create_backend
+        from local_stack.s3.endpoint import BucketSettings, S3Endpoint
+
+        self.bucket = f"test-bucket-{uuid.uuid4().hex[:16]}"
+        self.backend = backend or create_backend()
+        self.clock = Clock()
+        self.records: list[dict[str, Any]] = []
+        self.endpoint = S3Endpoint(
+            self.backend,
+            {ACCESS_KEY: SECRET_KEY},
+            "us-east-1",
+            {self.bucket: BucketSettings(cors_rules=cors_rules or CORS_RULES, public=public)},
+            on_object_created=self.records.append,
+            clock=self.clock,
+        )
+        self.client = boto3_client(self.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+        self.client.create_bucket(Bucket=self.bucket)
+
+    def presigned_put(
+        self, key: str, size: int, content_type: str, expires: int = 300, **params: Any
+    ) -> tuple[str, dict[str, str]]:
+        """The URL and headers an upload gets (as Filestore's CreateFile hands them out)."""
+        url = self.client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ContentLength": size,
+                "ContentType": content_type,
+                "IfNoneMatch": "*",
+                **params,
+            },
+            ExpiresIn=expires,
+        )
+        headers = {"Content-Type": content_type, "Content-Length": str(size), "If-None-Match": "*"}
+        return url, headers
+
+    def presigned_get(self, key: str, expires: int = 300, **params: Any) -> str:
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key, **params}, ExpiresIn=expires
+        )
+
+    def url(self, key: str = "") -> str:
+        return f"{LOCAL_ENDPOINT}/{self.bucket}/{key}" if key else f"{LOCAL_ENDPOINT}/{self.bucket}"
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> TestResponse:
+        return send(self.endpoint, method, url, headers, body)
+
+    def send_to_moto(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> TestResponse:
+        """The same request sent to plain moto, with no endpoint in front."""
+        return send(self.backend, method, url, headers, body)
+
+    def events(self) -> list[dict[str, Any]]:
+        self.endpoint.flush_events()
+        return list(self.records)
+
+    def close(self) -> None:
+        self.endpoint.close()

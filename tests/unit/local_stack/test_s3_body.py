@@ -1,0 +1,197 @@
+"""The local S3 endpoint checks bodies as S3 does: length, hashes, aws-chunked, checksums."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zlib
+from collections.abc import Iterator
+from xml.etree import ElementTree
+
+import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from local_stack.s3.testing import ACCESS_KEY, SECRET_KEY, LocalS3, boto3_client
+
+
+@pytest.fixture
+def s3() -> Iterator[LocalS3]:
+    harness = LocalS3()
+    yield harness
+    harness.close()
+
+
+def error_code(data: bytes) -> str:
+    root = ElementTree.fromstring(data)
+    assert root.tag == "Error", data
+    return root.findtext("Code") or ""
+
+
+def stored(s3: LocalS3, key: str) -> bool:
+    try:
+        s3.client.head_object(Bucket=s3.bucket, Key=key)
+    except ClientError:
+        return False
+    return True
+
+
+class FixedPayloadSigner(S3SigV4Auth):
+    """botocore's S3 signer declaring a given x-amz-content-sha256 instead of hashing."""
+
+    def __init__(self, payload: str) -> None:
+        super().__init__(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1")
+        self._payload = payload
+
+    def payload(self, request: AWSRequest) -> str:
+        return self._payload
+
+
+def header_signed(
+    url: str, headers: dict[str, str], body: bytes = b"", payload: str | None = None
+) -> dict[str, str]:
+    request = AWSRequest(method="PUT", url=url, headers=headers, data=body)
+    if payload is None:
+        S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(request)
+    else:
+        FixedPayloadSigner(payload).add_auth(request)
+    return {name: str(value) for name, value in request.headers.items()}
+
+
+def crc32_b64(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def aws_chunked(data: bytes, trailer: str, chunk: int = 4) -> bytes:
+    out = b""
+    for start in range(0, len(data), chunk):
+        part = data[start : start + chunk]
+        out += f"{len(part):x}\r\n".encode() + part + b"\r\n"
+    return out + b"0\r\n" + trailer.encode() + b"\r\n\r\n"
+
+
+def test_a_body_shorter_than_the_signed_length_is_refused(s3: LocalS3) -> None:
+    url, headers = s3.presigned_put("file-1", 5, "text/plain")
+
+    response = s3.send("PUT", url, headers, b"hel")  # Content-Length: 5, three bytes arrive
+
+    assert (response.status_code, error_code(response.data)) == (400, "IncompleteBody")
+    assert not stored(s3, "file-1")
+
+
+def test_a_put_without_content_length_is_refused(s3: LocalS3) -> None:
+    url = s3.url("file-1")
+    headers = header_signed(url, {}, payload="UNSIGNED-PAYLOAD")
+
+    response = s3.send("PUT", url, headers)
+
+    assert (response.status_code, error_code(response.data)) == (411, "MissingContentLength")
+
+
+def test_a_body_not_matching_its_declared_sha256_is_refused(s3: LocalS3) -> None:
+    url = s3.url("file-1")
+    headers = header_signed(url, {}, b"hello")
+
+    response = s3.send("PUT", url, {**headers, "Content-Length": "5"}, b"jello")
+
+    assert response.status_code == 400
+    assert error_code(response.data) == "XAmzContentSHA256Mismatch"
+    assert not stored(s3, "file-1")
+
+
+def test_a_wrong_checksum_header_is_refused(s3: LocalS3) -> None:
+    url = s3.url("file-1")
+    headers = header_signed(
+        url, {"x-amz-checksum-crc32": crc32_b64(b"other")}, payload="UNSIGNED-PAYLOAD"
+    )
+
+    response = s3.send("PUT", url, {**headers, "Content-Length": "5"}, b"hello")
+
+    assert (response.status_code, error_code(response.data)) == (400, "BadDigest")
+
+
+def test_boto3_streaming_uploads_over_https_are_decoded_from_aws_chunked(s3: LocalS3) -> None:
+    https_client = boto3_client(
+        s3.endpoint,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        endpoint_url="https://127.0.0.1:4566",
+    )
+    sent: list[dict[str, str]] = []
+    https_client.meta.events.register(
+        "before-send.s3.PutObject",
+        lambda request, **_: sent.append(dict(request.headers)) and None,
+        unique_id="record-headers",
+    )
+    content = b"streamed content " * 1000
+
+    https_client.put_object(Bucket=s3.bucket, Key="streamed", Body=io.BytesIO(content))
+
+    headers = {name.lower(): value for name, value in sent[0].items()}
+    assert headers["x-amz-content-sha256"] in (b"STREAMING-UNSIGNED-PAYLOAD-TRAILER",)
+    got = s3.client.get_object(Bucket=s3.bucket, Key="streamed")
+    assert got["Body"].read() == content
+    assert "aws-chunked" not in got.get("ContentEncoding", "")
+    assert s3.events()[-1]["s3"]["object"]["size"] == len(content)
+
+
+def chunked_headers(url: str, body: bytes, decoded_length: int, trailer: str) -> dict[str, str]:
+    headers = header_signed(
+        url,
+        {
+            "Content-Encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(decoded_length),
+            "x-amz-trailer": trailer,
+        },
+        payload="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    )
+    return {**headers, "Content-Length": str(len(body))}
+
+
+def test_an_aws_chunked_body_with_a_wrong_trailer_checksum_is_refused(s3: LocalS3) -> None:
+    url = s3.url("file-1")
+    body = aws_chunked(b"hello world", f"x-amz-checksum-crc32:{crc32_b64(b'other')}")
+
+    response = s3.send("PUT", url, chunked_headers(url, body, 11, "x-amz-checksum-crc32"), body)
+
+    assert (response.status_code, error_code(response.data)) == (400, "BadDigest")
+    assert not stored(s3, "file-1")
+
+
+def test_an_aws_chunked_body_shorter_than_its_decoded_length_is_refused(s3: LocalS3) -> None:
+    url = s3.url("file-1")
+    body = aws_chunked(b"hello world", f"x-amz-checksum-crc32:{crc32_b64(b'hello world')}")
+
+    response = s3.send("PUT", url, chunked_headers(url, body, 12, "x-amz-checksum-crc32"), body)
+
+    assert (response.status_code, error_code(response.data)) == (400, "IncompleteBody")
+
+
+def test_a_valid_aws_chunked_body_is_stored_decoded_with_its_checksum(s3: LocalS3) -> None:
+    url = s3.url("file-1")
+    body = aws_chunked(b"hello world", f"x-amz-checksum-crc32:{crc32_b64(b'hello world')}")
+
+    response = s3.send("PUT", url, chunked_headers(url, body, 11, "x-amz-checksum-crc32"), body)
+
+    assert response.status_code == 200
+    got = s3.client.get_object(Bucket=s3.bucket, Key="file-1")
+    assert got["Body"].read() == b"hello world"
+    assert got["ETag"].strip('"') == hashlib.md5(b"hello world").hexdigest()
+
+
+def test_signed_chunk_uploads_are_refused_rather_than_trusted(s3: LocalS3) -> None:
+    url = s3.url("file-1")
+    headers = header_signed(
+        url,
+        {"Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "5"},
+        payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    )
+    body = b"5;chunk-signature=00\r\nhello\r\n0;chunk-signature=00\r\n\r\n"
+
+    response = s3.send("PUT", url, {**headers, "Content-Length": str(len(body))}, body)
+
+    assert (response.status_code, error_code(response.data)) == (501, "NotImplemented")
+    assert not stored(s3, "file-1")
