@@ -214,6 +214,19 @@ class Files:
         assert response.body == {"result": [created["id"]], "problems": {}}
         return created
 
+    def revert_with_token(self, created: dict[str, Any]) -> int:
+        """DELETE /file/{id} with the upload's own revert token; the HTTP status."""
+        from handlers import revert_file
+
+        event = api_event(
+            "DELETE",
+            f"/file/{created['id']}",
+            resource="/file/{id}",
+            path_parameters={"id": created["id"]},
+            headers={"X-Revert-Token": created["revert_token"]},
+        )
+        return call_api(revert_file, event).status
+
     def expire(self) -> dict[str, int]:
         """Run the scheduled expiry through its handler."""
         from handlers import expire_files
@@ -252,3 +265,9 @@ def log_output() -> Iterator[io.StringIO]:
     logger.addHandler(handler)
     yield stream
     logger.removeHandler(handler)
+
+
+@pytest.fixture
+def store_on_upload_files(aws: Aws, store_on_upload_service: FileService) -> Files:
+    """Drive uploads through the handlers against the store-on-upload service."""
+    return Files(aws)
