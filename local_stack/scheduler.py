@@ -25,7 +25,7 @@ log = logging.getLogger("local_stack.scheduler")
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\(([^)]*)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+_MONTHS = {name.upper(): number for number, name in enumerate(calendar.month_abbr) if name}
 _WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
 
 
@@ -241,7 +241,11 @@ class Scheduler:
                 )
                 self._fire(rule.function_name, rule.event(rule.next_fire))
                 rule.fired += 1
-                rule.next_fire = rule.schedule.next_after(max(rule.next_fire, now), self._speedup)
+                # Keep the rule's cadence; runs missed while the machine slept are skipped.
+                upcoming = rule.schedule.next_after(rule.next_fire, self._speedup)
+                while upcoming <= now:
+                    upcoming = rule.schedule.next_after(upcoming, self._speedup)
+                rule.next_fire = upcoming
                 fired.append(rule)
         return fired
 

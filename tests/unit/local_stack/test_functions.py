@@ -1,0 +1,235 @@
+"""The function runtime: worker processes, Lambda's context, errors, timeouts, warm reuse, logs."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local_stack.functions import FunctionRuntime, LocalEndpoints, function_environment
+from local_stack.lambda_types import FunctionNotFoundError, InvocationResult
+from local_stack.template import FunctionModel, function_arn
+
+HANDLERS = """
+import decimal
+import os
+import sys
+import time
+
+print("module imported")
+
+def echo(event, context):
+    print("handling", event["n"])
+    print("to stderr", file=sys.stderr)
+    return {
+        "event": event,
+        "pid": os.getpid(),
+        "remaining": context.get_remaining_time_in_millis(),
+        "function_name": context.function_name,
+        "memory": context.memory_limit_in_mb,
+        "arn": context.invoked_function_arn,
+        "request_id": context.aws_request_id,
+        "log_group": context.log_group_name,
+        "log_stream": context.log_stream_name,
+        "price": decimal.Decimal("2.5"),
+        "env": {key: os.environ.get(key) for key in (
+            "TABLE_NAME", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION",
+            "AWS_LAMBDA_FUNCTION_NAME", "POWERTOOLS_TRACE_DISABLED")},
+    }
+
+def fail(event, context):
+    raise ValueError("no such file")
+
+def sleepy(event, context):
+    time.sleep(event.get("seconds", 30))
+    return {"woke": True, "pid": os.getpid()}
+
+def unserializable(event, context):
+    return {"when": object()}
+"""
+
+
+def _function(name: str, handler: str, timeout: int = 5) -> FunctionModel:
+    return FunctionModel(
+        logical_id=name,
+        handler=handler,
+        code_uri="code",
+        runtime="python3.13",
+        timeout=timeout,
+        memory_size=512,
+        environment={"TABLE_NAME": "files"},
+        log_group=f"/aws/lambda/{name}",
+    )
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[FunctionRuntime]:
+    code = tmp_path / "code" / "handlers"
+    code.mkdir(parents=True)
+    (code / "__init__.py").write_text("")
+    (code / "sample.py").write_text(textwrap.dedent(HANDLERS))
+    (code / "broken.py").write_text("import not_a_module_anywhere\n")
+    functions = {
+        "EchoFunction": _function("EchoFunction", "handlers.sample.echo"),
+        "FailFunction": _function("FailFunction", "handlers.sample.fail"),
+        "SleepyFunction": _function("SleepyFunction", "handlers.sample.sleepy", timeout=1),
+        "SlowFunction": _function("SlowFunction", "handlers.sample.sleepy", timeout=10),
+        "MarshalFunction": _function("MarshalFunction", "handlers.sample.unserializable"),
+        "BrokenFunction": _function("BrokenFunction", "handlers.broken.handler"),
+        "MissingFunction": _function("MissingFunction", "handlers.sample.nope"),
+    }
+    endpoints = LocalEndpoints(s3_url="http://127.0.0.1:4566", dynamodb_url="http://127.0.0.1:1")
+    runtime = FunctionRuntime(functions, endpoints, tmp_path, max_workers=3)
+    yield runtime
+    runtime.close()
+
+
+def _payload(result: InvocationResult) -> dict[str, object]:
+    assert result.error is None, result.error
+    assert isinstance(result.payload, dict)
+    return result.payload
+
+
+def test_handler_gets_the_event_a_lambda_context_and_its_template_environment(
+    runtime: FunctionRuntime,
+) -> None:
+    payload = _payload(runtime.invoke("EchoFunction", {"n": 1}, request_id="req-1"))
+    assert payload["event"] == {"n": 1}
+    assert payload["function_name"] == "EchoFunction"
+    assert payload["memory"] == "512"
+    assert payload["arn"] == function_arn("EchoFunction")
+    assert payload["request_id"] == "req-1"
+    assert payload["log_group"] == "/aws/lambda/EchoFunction"
+    assert "[$LATEST]" in str(payload["log_stream"])
+    assert payload["price"] == 2.5  # Decimal is marshalled as a float, as Lambda does
+    assert payload["env"] == {
+        "TABLE_NAME": "files",
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:4566",
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:1",
+        "AWS_REGION": "us-east-1",
+        "AWS_LAMBDA_FUNCTION_NAME": "EchoFunction",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+
+
+def test_remaining_time_counts_down_from_the_template_timeout(runtime: FunctionRuntime) -> None:
+    remaining = _payload(runtime.invoke("EchoFunction", {"n": 1}))["remaining"]
+    assert isinstance(remaining, int)
+    assert 0 < remaining <= 5000
+
+
+def test_a_warm_worker_is_reused(runtime: FunctionRuntime) -> None:
+    first = _payload(runtime.invoke("EchoFunction", {"n": 1}))["pid"]
+    second = _payload(runtime.invoke("EchoFunction", {"n": 2}))["pid"]
+    assert first == second
+
+
+def test_concurrent_invocations_get_their_own_workers(runtime: FunctionRuntime) -> None:
+    results: list[InvocationResult] = []
+
+    def call() -> None:
+        results.append(runtime.invoke("SlowFunction", {"seconds": 1.5}))
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pids = {_payload(result)["pid"] for result in results}
+    assert len(pids) == 2
+
+
+def test_each_function_runs_in_its_own_process(runtime: FunctionRuntime) -> None:
+    echo = _payload(runtime.invoke("EchoFunction", {"n": 1}))["pid"]
+    slow = _payload(runtime.invoke("SlowFunction", {"seconds": 0}))["pid"]
+    assert echo != slow
+
+
+def test_an_unhandled_exception_is_reported_like_lambda(runtime: FunctionRuntime) -> None:
+    result = runtime.invoke("FailFunction", {}, request_id="req-2")
+    assert result.error is not None
+    assert result.error["errorType"] == "ValueError"
+    assert result.error["errorMessage"] == "no such file"
+    assert result.error["requestId"] == "req-2"
+    (frame,) = result.error["stackTrace"]
+    assert "sample.py" in frame and "in fail" in frame
+
+
+def test_a_timeout_kills_the_worker_and_reports_task_timed_out(runtime: FunctionRuntime) -> None:
+    result = runtime.invoke("SleepyFunction", {"seconds": 30})
+    assert result.error is not None
+    assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
+    # The next invocation gets a fresh worker that answers normally.
+    assert _payload(runtime.invoke("SleepyFunction", {"seconds": 0}))["woke"] is True
+
+
+def test_an_unserializable_result_is_a_marshal_error(runtime: FunctionRuntime) -> None:
+    result = runtime.invoke("MarshalFunction", {})
+    assert result.error is not None
+    assert result.error["errorType"] == "Runtime.MarshalError"
+
+
+@pytest.mark.parametrize(
+    ("name", "error_type", "message"),
+    [
+        ("BrokenFunction", "Runtime.ImportModuleError", "Unable to import module"),
+        ("MissingFunction", "Runtime.HandlerNotFound", "Handler 'nope' missing"),
+    ],
+)
+def test_a_handler_that_cannot_load_fails_every_invocation_with_the_init_error(
+    runtime: FunctionRuntime, name: str, error_type: str, message: str
+) -> None:
+    for _ in range(2):
+        result = runtime.invoke(name, {})
+        assert result.error is not None
+        assert result.error["errorType"] == error_type
+        assert message in result.error["errorMessage"]
+
+
+def test_an_unknown_function_is_not_found(runtime: FunctionRuntime) -> None:
+    with pytest.raises(FunctionNotFoundError):
+        runtime("NoSuchFunction", {})
+
+
+def test_worker_output_is_logged_with_the_function_name_and_a_report_line(
+    runtime: FunctionRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="local_stack.functions")
+    runtime.invoke("EchoFunction", {"n": 7}, request_id="req-3")
+    runtime.close()  # waits for the workers, so every line they wrote has been read
+    messages = [record.getMessage() for record in caplog.records]
+    assert "[EchoFunction] START RequestId: req-3 Version: $LATEST" in messages
+    assert "[EchoFunction] module imported" in messages
+    assert "[EchoFunction] handling 7" in messages
+    assert "[EchoFunction] to stderr" in messages
+    report = [m for m in messages if m.startswith("[EchoFunction] REPORT RequestId: req-3")]
+    assert report and "Init Duration" in report[0] and "Memory Size: 512 MB" in report[0]
+
+
+def test_a_closed_runtime_starts_no_worker(runtime: FunctionRuntime) -> None:
+    runtime.close()
+    result = runtime.invoke("EchoFunction", {"n": 1})
+    assert result.error is not None and result.error["errorType"] == "Local.Stopped"
+
+
+def test_environment_never_carries_the_developers_aws_settings(tmp_path: Path) -> None:
+    function = _function("EchoFunction", "handlers.sample.echo")
+    endpoints = LocalEndpoints(s3_url="http://s3", dynamodb_url="http://ddb")
+    parent = {
+        "PATH": "/usr/bin",
+        "AWS_PROFILE": "production",
+        "AWS_SESSION_TOKEN": "real-token",
+        "HOME": "/home/dev",
+    }
+    env = function_environment(function, endpoints, tmp_path, parent)
+    assert env["PATH"] == "/usr/bin"
+    assert "AWS_PROFILE" not in env and "AWS_SESSION_TOKEN" not in env
+    assert env["AWS_ACCESS_KEY_ID"] == "filestore-local"
+    assert env["AWS_SECRET_ACCESS_KEY"] == "filestore-local-secret"
+    assert env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
+    assert env["PYTHONPATH"] == str(tmp_path)
