@@ -153,6 +153,18 @@ def test_every_function_is_arm64_python313_traced_and_logs_to_its_group() -> Non
         assert properties["LoggingConfig"]["LogGroup"]["Ref"] in resources, name
 
 
+def test_the_api_has_only_its_declared_stage() -> None:
+    resources = _transformed("False")["Resources"]
+    stages = [item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Stage"]
+    assert [stage["Properties"]["StageName"] for stage in stages] == [{"Ref": "Stage"}]
+    deployments = [
+        item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Deployment"
+    ]
+    assert len(deployments) == 1
+    # A StageName on the deployment would create a second, unthrottled stage.
+    assert "StageName" not in deployments[0]["Properties"]
+
+
 def test_s3_notification_reaches_the_object_created_function() -> None:
     resources = _transformed("False")["Resources"]
     bucket = resources["StorageBucket"]["Properties"]

@@ -235,7 +235,7 @@ def test_api_includes_the_swagger_file_from_its_local_path() -> None:
 def test_outputs_name_everything_a_client_or_operator_needs() -> None:
     outputs = load_template()["Outputs"]
     expected = {"ApiRootUrl", "ApiKeyId", "UsagePlanId", "BucketName", "TableName"}
-    expected |= {"WebUrl", "WebBucketName", "WebDistributionId"}
+    expected |= {"WebUrl", "WebOrigin", "WebBucketName", "WebDistributionId"}
     assert expected <= set(outputs)
     assert outputs["ApiRootUrl"]["Value"] == {
         "Fn::Sub": "https://${FilestoreApi}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
