@@ -1,0 +1,96 @@
+"""The admin panel: lists, stores, downloads and deletes files with a key held in memory only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.browser.filestore_api import describe, object_exists
+from tests.browser.page_watch import PageWatch
+from tests.browser.sample_files import pdf_bytes, write_file
+from tests.browser.upload_page import UploadPage
+from tests.helpers.stack import RunningStack
+
+
+def upload_one(upload_page: UploadPage, path: Path) -> str:
+    upload_page.add_files([path])
+    upload_page.wait_uploaded([path.name])
+    (file_id,) = upload_page.submit()
+    return file_id
+
+
+def test_the_admin_panel_stores_then_downloads_a_file(
+    upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    contract = write_file(tmp_path, "signed contract.pdf", pdf_bytes("Signed contract"))
+    file_id = upload_one(upload_page, contract)
+    page = upload_page.page
+
+    upload_page.open_admin(local_stack.api_key)
+    expect(page.get_by_label("File ids")).to_have_value(file_id)  # prefilled from the page
+    upload_page.list_files()
+    row = upload_page.admin_row(file_id)
+    expect(row).to_contain_text("uploaded")
+    expect(row).to_contain_text("application/pdf")
+    expect(row).to_contain_text(f"{contract.stat().st_size:,} bytes")
+
+    row.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Store selected").click()
+    expect(page.locator("#admin-status")).to_have_text("Stored 1 file.")
+    expect(row).to_contain_text("stored")
+    assert describe(local_stack, [file_id])[file_id]["status"] == "stored"
+
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name=f"Download {contract.name}").click()
+    download = download_info.value
+    assert download.suggested_filename == contract.name
+    assert Path(download.path()).read_bytes() == contract.read_bytes()
+
+
+def test_the_admin_panel_deletes_a_file(
+    upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    draft = write_file(tmp_path, "draft.pdf", pdf_bytes("Draft"))
+    file_id = upload_one(upload_page, draft)
+    page = upload_page.page
+
+    upload_page.open_admin(local_stack.api_key)
+    upload_page.list_files([file_id])
+    page.get_by_label("Select all files").check()
+    page.get_by_role("button", name="Delete selected").click()
+
+    expect(page.locator("#admin-status")).to_have_text("Deleted 1 file.")
+    expect(upload_page.admin_row(file_id)).to_contain_text("deleted")
+    assert describe(local_stack, [file_id])[file_id]["status"] == "deleted"
+    assert not object_exists(local_stack, file_id)
+
+
+def test_the_api_key_stays_in_memory_only(
+    upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    file_id = upload_one(upload_page, write_file(tmp_path, "memo.pdf", pdf_bytes("Memo")))
+    page = upload_page.page
+    sent_keys: list[str] = []
+    page.on("request", lambda request: sent_keys.append(request.headers.get("x-api-key", "")))
+
+    upload_page.open_admin(local_stack.api_key)
+    upload_page.list_files([file_id])
+
+    assert local_stack.api_key in sent_keys  # sent as the x-api-key header...
+    stored = page.evaluate(
+        "() => [JSON.stringify({...localStorage}), JSON.stringify({...sessionStorage}),"
+        " document.cookie, location.href]"
+    )
+    assert all(local_stack.api_key not in value for value in stored)  # ...and kept nowhere
+
+
+def test_a_wrong_api_key_is_explained(upload_page: UploadPage, watch: PageWatch) -> None:
+    page = upload_page.page
+    watch.allow(r"status of 403")
+    upload_page.open_admin("not-the-key-not-the-key-not-the-key")
+    page.get_by_label("File ids").fill("0" * 32)
+    page.get_by_role("button", name="List files").click()
+    expect(page.locator("#admin-status")).to_have_text(
+        "Access denied (403): the API key or token is missing or wrong."
+    )

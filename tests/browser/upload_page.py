@@ -1,0 +1,72 @@
+"""Page object for the Filestore upload page: what a user does, in FilePond's and the page's DOM."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+UPLOAD_TIMEOUT_MS = 30_000
+ITEM_STATE = "data-filepond-item-state"
+
+
+class UploadPage:
+    """The upload form (FilePond) and the admin panel of the page served at `web_url`."""
+
+    def __init__(self, page: Page, web_url: str) -> None:
+        self.page = page
+        self.web_url = web_url.rstrip("/") + "/"
+
+    def open(self) -> UploadPage:
+        self.page.goto(self.web_url)
+        expect(self.page.locator("body")).to_have_attribute("data-ready", "true")
+        return self
+
+    # ---- uploads ------------------------------------------------------------------------------
+    def add_files(self, paths: Sequence[Path]) -> None:
+        """Pick files as the browse button would."""
+        self.page.set_input_files(".filepond--browser", [str(path) for path in paths])
+
+    def item(self, name: str) -> Locator:
+        """FilePond's entry for the file called `name`."""
+        return self.page.locator(".filepond--item").filter(
+            has=self.page.locator(".filepond--file-info-main", has_text=name)
+        )
+
+    def item_state(self, name: str) -> Locator:
+        """The element carrying FilePond's state for the file called `name` (its list item)."""
+        return self.item(name)
+
+    def wait_uploaded(self, names: Sequence[str]) -> None:
+        for name in names:
+            expect(self.item_state(name)).to_have_attribute(
+                ITEM_STATE, "processing-complete", timeout=UPLOAD_TIMEOUT_MS
+            )
+
+    def item_status_text(self, name: str) -> str:
+        return self.item(name).locator(".filepond--file-status").inner_text()
+
+    def submit(self) -> list[str]:
+        """Submit the form; return the ids it shows for the finished uploads."""
+        self.page.get_by_role("button", name="Submit").click()
+        expect(self.page.locator("#submit-result")).to_be_visible()
+        return self.page.locator("#submitted-ids code").all_inner_texts()
+
+    def hidden_ids(self) -> list[str]:
+        value = self.page.locator("#file-ids").input_value()
+        return [part for part in value.split(",") if part]
+
+    # ---- admin panel --------------------------------------------------------------------------
+    def open_admin(self, api_key: str) -> None:
+        self.page.get_by_role("button", name="Administration").click()
+        self.page.get_by_label("API key").fill(api_key)
+
+    def list_files(self, ids: Sequence[str] | None = None) -> None:
+        if ids is not None:
+            self.page.get_by_label("File ids").fill("\n".join(ids))
+        self.page.get_by_role("button", name="List files").click()
+        expect(self.page.locator("#admin-status")).to_contain_text("found")
+
+    def admin_row(self, file_id: str) -> Locator:
+        return self.page.locator(f'#admin-table tbody tr[data-id="{file_id}"]')
