@@ -108,13 +108,14 @@ class S3Endpoint:
         buckets: Mapping[str, BucketSettings],
         on_object_created: ObjectCreatedCallback | None = None,
         clock: Callable[[], datetime] = utc_now,
+        key_locks: KeyLocks | None = None,
     ) -> None:
         self._backend = backend
         self._region = region
         self._buckets = dict(buckets)
         self._clock = clock
         self._authenticator = SigV4Authenticator(credentials, region, clock)
-        self._key_locks = KeyLocks()
+        self._key_locks = key_locks or KeyLocks()
         self._sequencer = Sequencer()
         self._emitter = EventEmitter(on_object_created) if on_object_created else None
 

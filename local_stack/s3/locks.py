@@ -29,6 +29,8 @@ class KeyLocks:
                 if users[0] == 0:
                     del self._entries[name]
 
-    def __len__(self) -> int:
+    def users(self, bucket: str, key: str) -> int:
+        """How many requests hold or wait for this key's lock right now."""
         with self._guard:
-            return len(self._entries)
+            entry = self._entries.get((bucket, key))
+            return entry[1][0] if entry else 0

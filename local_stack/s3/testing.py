@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -163,21 +163,30 @@ class LocalS3:
         public: bool = False,
         cors_rules: list[dict[str, Any]] | None = None,
         backend: WSGIApplication | None = None,
+        on_object_created: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         from local_stack.s3.backend import create_backend
         from local_stack.s3.endpoint import BucketSettings, S3Endpoint
+        from local_stack.s3.locks import KeyLocks
 
         self.bucket = f"test-bucket-{uuid.uuid4().hex[:16]}"
-        self.backend = backend or create_backend()
+        self.moto = create_backend()
+        self.backend = backend or self.moto
         self.clock = Clock()
         self.records: list[dict[str, Any]] = []
+        self.key_locks = KeyLocks()
         self.endpoint = S3Endpoint(
             self.backend,
             {ACCESS_KEY: SECRET_KEY},
             "us-east-1",
-            {self.bucket: BucketSettings(cors_rules=cors_rules or CORS_RULES, public=public)},
-            on_object_created=self.records.append,
+            {
+                self.bucket: BucketSettings(
+                    cors_rules=CORS_RULES if cors_rules is None else cors_rules, public=public
+                )
+            },
+            on_object_created=on_object_created or self.records.append,
             clock=self.clock,
+            key_locks=self.key_locks,
         )
         self.client = boto3_client(self.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
         self.client.create_bucket(Bucket=self.bucket)
@@ -226,7 +235,7 @@ class LocalS3:
         body: bytes | None = None,
     ) -> TestResponse:
         """The same request sent to plain moto, with no endpoint in front."""
-        return send(self.backend, method, url, headers, body)
+        return send(self.moto, method, url, headers, body)
 
     def events(self) -> list[dict[str, Any]]:
         self.endpoint.flush_events()

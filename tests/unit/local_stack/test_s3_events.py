@@ -1,0 +1,184 @@
+"""Successful uploads emit one s3:ObjectCreated record each, in AWS's event shape, off-thread."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+
+from local_stack.s3 import event_key
+from local_stack.s3.testing import ACCESS_KEY, LocalS3
+
+
+@pytest.fixture
+def s3() -> Iterator[LocalS3]:
+    harness = LocalS3()
+    yield harness
+    harness.close()
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()  # S3's ETag of a single-part object
+
+
+def test_a_presigned_upload_emits_one_record_in_the_aws_shape(s3: LocalS3) -> None:
+    url, headers = s3.presigned_put("file-1", 5, "text/plain")
+
+    response = s3.send("PUT", url, headers, b"hello")
+
+    [record] = s3.events()
+    assert record == {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "us-east-1",
+        "eventTime": record["eventTime"],
+        "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": f"AWS:{ACCESS_KEY}"},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {
+            "x-amz-request-id": response.headers["x-amz-request-id"],
+            "x-amz-id-2": response.headers["x-amz-id-2"],
+        },
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": record["s3"]["configurationId"],
+            "bucket": {
+                "name": s3.bucket,
+                "ownerIdentity": {
+                    "principalId": record["s3"]["bucket"]["ownerIdentity"]["principalId"]
+                },
+                "arn": f"arn:aws:s3:::{s3.bucket}",
+            },
+            "object": {
+                "key": "file-1",
+                "size": 5,
+                "eTag": md5(b"hello"),
+                "sequencer": record["s3"]["object"]["sequencer"],
+            },
+        },
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["eventTime"])
+    assert re.fullmatch(r"[0-9A-F]+", record["s3"]["object"]["sequencer"])
+    assert record["s3"]["configurationId"]
+
+
+def test_keys_are_url_encoded_as_s3_does_and_decode_with_unquote_plus(s3: LocalS3) -> None:
+    key = "dir/my file+1 (é).txt"
+    s3.client.put_object(Bucket=s3.bucket, Key=key, Body=b"x")
+
+    [record] = s3.events()
+
+    assert record["s3"]["object"]["key"] == "dir/my+file%2B1+%28%C3%A9%29.txt"
+    assert unquote_plus(record["s3"]["object"]["key"]) == key
+
+
+def test_event_key_encoding_keeps_slashes_and_uses_plus_for_spaces() -> None:
+    assert event_key("a b/c+d") == "a+b/c%2Bd"
+    assert event_key("0123456789abcdef0123456789abcdef") == "0123456789abcdef0123456789abcdef"
+
+
+def test_sequencers_increase_from_one_upload_to_the_next(s3: LocalS3) -> None:
+    for index in range(5):
+        s3.client.put_object(Bucket=s3.bucket, Key="same-key", Body=bytes([index]))
+
+    sequencers = [record["s3"]["object"]["sequencer"] for record in s3.events()]
+
+    assert len(sequencers) == 5
+    assert sequencers == sorted(sequencers)
+    assert len(set(sequencers)) == 5
+
+
+def test_copy_and_multipart_uploads_emit_their_own_event_names(s3: LocalS3) -> None:
+    s3.client.put_object(Bucket=s3.bucket, Key="source", Body=b"12345")
+    s3.client.copy_object(
+        Bucket=s3.bucket, Key="copy", CopySource={"Bucket": s3.bucket, "Key": "source"}
+    )
+    upload = s3.client.create_multipart_upload(Bucket=s3.bucket, Key="multi")
+    part = s3.client.upload_part(
+        Bucket=s3.bucket, Key="multi", UploadId=upload["UploadId"], PartNumber=1, Body=b"x" * 10
+    )
+    s3.client.complete_multipart_upload(
+        Bucket=s3.bucket,
+        Key="multi",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+
+    summary = [
+        (r["eventName"], r["s3"]["object"]["key"], r["s3"]["object"]["size"]) for r in s3.events()
+    ]
+
+    assert summary == [
+        ("ObjectCreated:Put", "source", 5),
+        ("ObjectCreated:Copy", "copy", 5),
+        ("ObjectCreated:CompleteMultipartUpload", "multi", 10),
+    ]
+    multipart = s3.events()[-1]["s3"]["object"]
+    assert multipart["eTag"].endswith("-1") and "versionId" not in multipart
+
+
+def test_refused_or_non_creating_requests_emit_nothing(s3: LocalS3) -> None:
+    url, headers = s3.presigned_put("file-1", 5, "text/plain")
+    s3.send("PUT", url, {**headers, "Content-Type": "text/html"}, b"hello")  # tampered
+    s3.send("PUT", url, headers, b"hel")  # short body
+    s3.client.put_object(Bucket=s3.bucket, Key="other", Body=b"x")
+    s3.send("PUT", url, headers, b"hello")
+    s3.send("PUT", url, headers, b"hello")  # 412: already there
+    s3.client.put_object_tagging(
+        Bucket=s3.bucket, Key="other", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]}
+    )
+    s3.client.delete_object(Bucket=s3.bucket, Key="other")
+    s3.client.create_multipart_upload(Bucket=s3.bucket, Key="never-completed")
+
+    keys = [record["s3"]["object"]["key"] for record in s3.events()]
+
+    assert keys == ["other", "file-1"]
+
+
+def test_the_upload_does_not_wait_for_the_callback() -> None:
+    release = threading.Event()
+    delivered: list[dict[str, Any]] = []
+
+    def slow_callback(record: dict[str, Any]) -> None:
+        release.wait(timeout=30)
+        delivered.append(record)
+
+    s3 = LocalS3(on_object_created=slow_callback)
+    url, headers = s3.presigned_put("file-1", 5, "text/plain")
+
+    response = s3.send("PUT", url, headers, b"hello")
+
+    assert response.status_code == 200
+    assert delivered == []  # the callback is still blocked, yet the upload has its answer
+    release.set()
+    s3.endpoint.flush_events()
+    assert [record["s3"]["object"]["key"] for record in delivered] == ["file-1"]
+    s3.close()
+
+
+def test_a_failing_callback_does_not_stop_later_records() -> None:
+    delivered: list[str] = []
+
+    def flaky_callback(record: dict[str, Any]) -> None:
+        key = record["s3"]["object"]["key"]
+        if key == "first":
+            raise RuntimeError("dispatcher down")
+        delivered.append(key)
+
+    s3 = LocalS3(on_object_created=flaky_callback)
+    s3.send("PUT", *_presigned(s3, "first"), b"hello")
+    s3.send("PUT", *_presigned(s3, "second"), b"hello")
+
+    s3.endpoint.flush_events()
+
+    assert delivered == ["second"]
+    s3.close()
+
+
+def _presigned(s3: LocalS3, key: str) -> tuple[str, dict[str, str]]:
+    return s3.presigned_put(key, 5, "text/plain")
