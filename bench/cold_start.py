@@ -64,14 +64,15 @@ def import_breakdown(module: str, env: dict[str, str]) -> list[tuple[str, float]
 
 def measure(session: Session) -> FigureResult:
     """Median wall time of ``python -c 'import X'`` for every handler, boto3 and nothing."""
-    modules = handler_modules()
+    modules = handler_modules()[: session.config.cold_start_modules]
     if not modules:
         raise RuntimeError("no handler modules in source/handlers")
     env = _environment()
     codes = {"(empty interpreter)": "pass", "boto3": "import boto3"}
     codes.update({module: f"import {module}" for module in modules})
-    for code in codes.values():  # warm-up: write bytecode caches, fill the page cache
-        _wall_seconds(code, env)
+    if not session.config.smoke:
+        for code in codes.values():  # warm-up: write bytecode caches, fill the page cache
+            _wall_seconds(code, env)
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(session.config.cold_start_runs):  # interleaved, so noise hits every module alike
         for name, code in codes.items():

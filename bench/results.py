@@ -53,6 +53,7 @@ class BenchConfig:
     upload_bytes: int
     upload_runs: int
     cold_start_runs: int
+    cold_start_modules: int | None  # None: every handler module
     expiry_stored_counts: tuple[int, ...]
     expiring_files: int
     batch_ids: int
@@ -71,6 +72,7 @@ FULL = BenchConfig(
     upload_bytes=50 * 1024 * 1024,
     upload_runs=5,
     cold_start_runs=9,
+    cold_start_modules=None,
     expiry_stored_counts=(0, 1_000, 10_000),
     expiring_files=10,
     batch_ids=100,
@@ -81,13 +83,14 @@ SMOKE = BenchConfig(
     startup_runs=1,
     latency_requests=20,
     throughput_seconds=1.0,
-    throughput_clients=8,
+    throughput_clients=2,
     upload_bytes=1024 * 1024,
     upload_runs=1,
     cold_start_runs=1,
+    cold_start_modules=2,
     expiry_stored_counts=(0, 50),
     expiring_files=10,
-    batch_ids=100,
+    batch_ids=20,
 )
 
 
