@@ -8,8 +8,8 @@ from urllib.parse import quote
 FALLBACK_NAME = "download"
 # RFC 8187 attr-char besides ALPHA / DIGIT (which quote() always keeps).
 _ATTR_CHAR_PUNCTUATION = "!#$&+-.^_`|~"
-# Printable ASCII that may sit unescaped inside a quoted-string in every browser.
-_SAFE_QUOTED = frozenset(chr(code) for code in range(0x20, 0x7F)) - {'"', "\\", "%"}
+# Printable ASCII safe inside the quoted fallback, even for naive parsers splitting on ";".
+_SAFE_QUOTED = frozenset(chr(code) for code in range(0x20, 0x7F)) - {'"', "\\", "%", ";"}
 
 
 def ascii_fallback(filename: str) -> str:
