@@ -120,6 +120,15 @@ class SigV4Authenticator:
                 "Authorization",
                 authorization,
             )
+        token = request.headers.get("x-amz-security-token") or request.query_value(
+            "X-Amz-Security-Token"
+        )
+        if token is not None and (presigned or authorization is not None):
+            # The local stack's credentials are long-term keys: no session token is valid, and a
+            # token cannot be checked here, so it is refused as S3 refuses an unknown token.
+            raise errors.S3Error(
+                400, "InvalidToken", "The provided token is malformed or otherwise invalid."
+            )
         if presigned:
             return self._authenticate_query(request)
         if authorization is not None:
