@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from filestore import container
 from filestore.clients import CLIENT_CONFIG
-from filestore.observability import logger, metrics
+from filestore.observability import SERVICE_NAME, logger, metrics
 from filestore.service import FileService
 from runtime_context import Settings
 from tests.helpers.aws import (
@@ -262,9 +262,10 @@ def log_output() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
+    standard_logger = logging.getLogger(SERVICE_NAME)  # the logger Powertools writes through
+    standard_logger.addHandler(handler)
     yield stream
-    logger.removeHandler(handler)
+    standard_logger.removeHandler(handler)
 
 
 @pytest.fixture

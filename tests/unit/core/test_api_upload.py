@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -231,6 +233,8 @@ def test_bad_upload_request_is_refused_with_400_naming_the_problem(
         ("", "body is missing"),
         ("{not json", "not valid JSON"),
         ('{"name": "a.txt", "size": 5', "not valid JSON"),
+        ('{"name": "a\\ud800.txt", "size": 5}', "unpaired surrogates"),
+        ('{"name": "a.txt", "size": NaN}', "size must be an integer"),
     ],
 )
 def test_missing_or_malformed_json_is_refused_with_400(
@@ -259,3 +263,14 @@ def test_unknown_route_is_a_json_404(service: FileService) -> None:
 
     assert response.status == 404
     assert "message" in response.body
+
+
+def test_base64_encoded_json_body_is_accepted(files: Files) -> None:
+    body = base64.b64encode(json.dumps({"name": "a.txt", "size": 3}).encode()).decode()
+    event = api_event("POST", "/file", raw_body=body)
+    event["isBase64Encoded"] = True
+
+    response = call_api(create_file, event)
+
+    assert response.status == 200
+    assert response.body["headers"]["Content-Length"] == "3"
