@@ -1,32 +1,33 @@
 """Integration wiring: the stacks the suite runs against, as fixtures for Tavern and Python tests.
 
 By default every target is a local stack started on free ports (one per parameter set, shared by
-the whole session, started only when a selected test needs it). With ``TEST_HOST`` (the API root
-URL including the stage) and ``TEST_API_KEY`` set, the ``filestore`` target is that deployed
-stack instead, and tests marked ``local_only`` (they need other template parameters or the local
-stack's invoke route) are deselected, so ``pytest tests/integration -k tavern`` runs exactly what
-applies to a deployment.
+the whole session through ``tests.helpers.stack_fixtures``, started only when a selected test
+needs it). With ``TEST_HOST`` (the API root URL including the stage) and ``TEST_API_KEY`` set,
+the ``filestore`` target is that deployed stack instead, and the tests marked ``local_only`` (they
+need other template parameters, the local invoke route or the local S3 credentials) are
+deselected, so ``pytest tests/integration -k tavern`` runs exactly what applies to a deployment.
 
 Tavern files use a target with ``marks: [{usefixtures: [filestore]}]`` and read its values as
-``{filestore.api_url}``, ``{filestore.api_key}``, ``{filestore.s3_url}``,
-``{filestore.expire_url}`` (local stacks only); ``{filestore_expiry.expiry_wait}`` is how long
-to wait for a new file to expire.
+``{filestore.api_url}`` and ``{filestore.api_key}``; local stacks also give ``s3_url``,
+``bucket`` and ``expire_url`` (the invoke route of ExpireFilesFunction).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 import requests
 
+import tests.helpers.stack_fixtures as stack_fixtures
 from local_stack.cfn_yaml import load_cfn_yaml
 
 if TYPE_CHECKING:
     from tests.helpers.stack import RunningStack
+    from tests.helpers.stack_fixtures import StackFactory as RunningStackFactory
 
 TargetVars = dict[str, str]
 StackFactory = Callable[[Mapping[str, str]], TargetVars]
@@ -36,24 +37,19 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Parameter sets of the dedicated local stacks (template.yaml parameter names).
 STORE_ON_UPLOAD_PARAMS = {"StoreOnLoad": "True"}
-
-
 # Presigned URLs live one second, so a test can wait for one to expire.
 SHORT_URL_PARAMS = {"SignedUrlExpiration": "1"}
-
-
-def shortest_upload_timeout() -> int:
-    """The smallest UploadTimeout template.yaml accepts (its MinValue), in seconds."""
-    template = load_cfn_yaml(PROJECT_ROOT / "template.yaml")
-    return int(template["Parameters"]["UploadTimeout"].get("MinValue", 1))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{LOCAL_ONLY}: needs a local stack (other template parameters or the invoke route); "
-        "deselected when TEST_HOST points the suite at a deployed stack",
+        f"{LOCAL_ONLY}: needs a local stack (other template parameters, the invoke route or the "
+        "local S3 credentials); deselected when TEST_HOST points the suite at a deployed stack",
     )
+    # Share the session's local stacks with every other test that uses these fixtures.
+    if not config.pluginmanager.is_registered(stack_fixtures):
+        config.pluginmanager.register(stack_fixtures, stack_fixtures.__name__)
 
 
 def deployed_target() -> TargetVars | None:
@@ -64,7 +60,7 @@ def deployed_target() -> TargetVars | None:
         return None
     if not host or not api_key:
         raise pytest.UsageError("set both TEST_HOST and TEST_API_KEY, or neither")
-    return {"api_url": host.rstrip("/"), "api_key": api_key, "local": "no"}
+    return {"api_url": host.rstrip("/"), "api_key": api_key}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -83,59 +79,46 @@ def stack_vars(stack: RunningStack) -> TargetVars:
         "api_url": stack.api_url.rstrip("/"),
         "api_key": stack.api_key,
         "s3_url": stack.s3_url.rstrip("/"),
-        "web_url": stack.web_url.rstrip("/"),
+        "bucket": stack.bucket_name,
         "expire_url": stack.invoke_url("ExpireFilesFunction"),
-        "local": "yes",
     }
 
 
 @pytest.fixture(scope="session")
-def local_stacks() -> Iterator[StackFactory]:
-    """Start local stacks on demand, one per parameter set, all stopped when the session ends."""
-    # Imported here: against a deployed stack (TEST_HOST) nothing local is started.
-    from tests.helpers.stack import start_local_stack
-
-    running: dict[frozenset[tuple[str, str]], tuple[RunningStack, TargetVars]] = {}
+def local_stacks(local_stack_factory: RunningStackFactory) -> StackFactory:
+    """``local_stacks(params)``: the session's local stack for these template parameters."""
 
     def get(params: Mapping[str, str]) -> TargetVars:
-        key = frozenset(params.items())
-        if key not in running:
-            stack = start_local_stack(dict(params))
-            running[key] = (stack, stack_vars(stack))
-        return running[key][1]
+        if deployed_target() is not None:
+            pytest.fail(
+                f"a test needing a local stack with {dict(params)} ran against TEST_HOST; "
+                f"mark it '{LOCAL_ONLY}'",
+                pytrace=False,
+            )
+        return stack_vars(local_stack_factory(params))
 
-    try:
-        yield get
-    finally:
-        for stack, _ in running.values():
-            stack.stop()
-
-
-def _local_only(local_stacks: StackFactory, params: Mapping[str, str]) -> TargetVars:
-    if deployed_target() is not None:
-        raise pytest.UsageError(
-            f"a test needing a local stack with {dict(params)} ran against TEST_HOST; "
-            f"mark it '{LOCAL_ONLY}'"
-        )
-    return local_stacks(params)
+    return get
 
 
 @pytest.fixture(scope="session")
-def filestore(local_stacks: StackFactory) -> TargetVars:
+def filestore(request: pytest.FixtureRequest) -> TargetVars:
     """The main target: the deployed stack (TEST_HOST) or a local stack with default parameters."""
     deployed = deployed_target()
     if deployed is None:
-        return local_stacks({})
-    config = requests.get(f"{deployed['api_url']}/config", timeout=30)
-    if config.status_code != 200:
-        raise pytest.UsageError(
-            f"GET {deployed['api_url']}/config answered {config.status_code}: is TEST_HOST the "
-            "API root URL including the stage?"
+        local: StackFactory = request.getfixturevalue("local_stacks")
+        return local({})
+    answer = requests.get(f"{deployed['api_url']}/config", timeout=30)
+    if answer.status_code != 200:
+        pytest.fail(
+            f"GET {deployed['api_url']}/config answered {answer.status_code}: is TEST_HOST the "
+            "API root URL including the stage?",
+            pytrace=False,
         )
-    if config.json().get("store_on_upload") is not False:
-        raise pytest.UsageError(
-            "the Tavern suite runs against a stack deployed with StoreOnLoad=False "
-            "(the store-on-upload tests are local_only)"
+    if answer.json().get("store_on_upload") is not False:
+        pytest.fail(
+            "the Tavern suite expects a stack deployed with StoreOnLoad=False "
+            "(store-on-upload mode is tested on a local stack)",
+            pytrace=False,
         )
     return deployed
 
@@ -143,7 +126,13 @@ def filestore(local_stacks: StackFactory) -> TargetVars:
 @pytest.fixture(scope="session")
 def filestore_store_on_upload(local_stacks: StackFactory) -> TargetVars:
     """A local stack in store-on-upload mode (StoreOnLoad=True)."""
-    return _local_only(local_stacks, STORE_ON_UPLOAD_PARAMS)
+    return local_stacks(STORE_ON_UPLOAD_PARAMS)
+
+
+def shortest_upload_timeout() -> int:
+    """The smallest UploadTimeout template.yaml accepts (its MinValue), in seconds."""
+    template = load_cfn_yaml(PROJECT_ROOT / "template.yaml")
+    return int(template["Parameters"]["UploadTimeout"].get("MinValue", 1))
 
 
 @pytest.fixture(scope="session")
@@ -155,11 +144,10 @@ def filestore_expiry(local_stacks: StackFactory) -> TargetVars:
     to expire (``expire_at`` counts whole seconds from ``created_at``, itself truncated).
     """
     timeout = shortest_upload_timeout()
-    stack = _local_only(local_stacks, {"UploadTimeout": str(timeout)})
-    return {**stack, "expiry_wait": str(timeout + 1.5)}
+    return {**local_stacks({"UploadTimeout": str(timeout)}), "expiry_wait": str(timeout + 1.5)}
 
 
 @pytest.fixture(scope="session")
 def filestore_short_urls(local_stacks: StackFactory) -> TargetVars:
     """A local stack whose presigned URLs expire after one second."""
-    return _local_only(local_stacks, SHORT_URL_PARAMS)
+    return local_stacks(SHORT_URL_PARAMS)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     from tests.integration.conftest import StackFactory
 
+pytestmark = pytest.mark.local_only
+
 BODY = b"canary payload\n"
 CONTENT_TYPE = "text/plain"
 
@@ -107,12 +109,14 @@ def tamper_signature(url: str) -> str:
 
 @dataclass(frozen=True)
 class Attack:
-    """A request real S3 refuses: how to send it, and what S3 answers."""
+    """A request real S3 refuses: how to send it (it targets ``key``), what S3 answers, and
+    what ``key`` holds afterwards."""
 
     send: Callable[[Endpoint, str], requests.Response]
     status: int
     code: str
     message: str | None = None
+    leaves: bytes | None = None
 
 
 def expired_url(endpoint: Endpoint, key: str) -> requests.Response:
@@ -126,8 +130,8 @@ def tampered_signature(endpoint: Endpoint, key: str) -> requests.Response:
 
 
 def tampered_key(endpoint: Endpoint, key: str) -> requests.Response:
-    url = endpoint.presign_upload(key)
-    return put(url.replace(f"/{key}?", f"/{key}x?", 1))
+    url = endpoint.presign_upload(f"{key}-signed")
+    return put(url.replace(f"/{key}-signed?", f"/{key}?", 1))
 
 
 def longer_body(endpoint: Endpoint, key: str) -> requests.Response:
@@ -158,7 +162,7 @@ ATTACKS = {
     "shorter-body": Attack(shorter_body, 403, "SignatureDoesNotMatch"),
     "other-content-type": Attack(other_type, 403, "SignatureDoesNotMatch"),
     "repeat-dropping-if-none-match": Attack(
-        repeat_without_if_none_match, 403, "SignatureDoesNotMatch"
+        repeat_without_if_none_match, 403, "SignatureDoesNotMatch", leaves=BODY
     ),
 }
 
@@ -167,22 +171,24 @@ ATTACKS = {
 def test_local_s3_refuses_attack(local_s3: Endpoint, attack_name: str) -> None:
     attack = ATTACKS[attack_name]
     key = secrets.token_hex(16)
-    before = local_s3.stored_body(key)
     response = attack.send(local_s3, key)
     assert response.status_code == attack.status, response.text
     assert f"<Code>{attack.code}</Code>" in response.text
     if attack.message is not None:
         assert f"<Message>{attack.message}</Message>" in response.text
-    assert local_s3.stored_body(key) == before, "the refused upload changed the object"
+    assert local_s3.stored_body(key) == attack.leaves, "the refused upload changed the object"
 
 
 @pytest.mark.parametrize("attack_name", sorted(ATTACKS))
 def test_plain_moto_accepts_attack(plain_moto: Endpoint, attack_name: str) -> None:
-    response = ATTACKS[attack_name].send(plain_moto, secrets.token_hex(16))
+    attack = ATTACKS[attack_name]
+    key = secrets.token_hex(16)
+    response = attack.send(plain_moto, key)
     assert response.status_code == 200, (
         f"plain moto refused {attack_name} ({response.status_code}): the canary no longer shows "
         f"that the local S3 endpoint adds the check\n{response.text}"
     )
+    assert plain_moto.stored_body(key) != attack.leaves, "plain moto ignored the upload"
 
 
 def test_local_s3_refuses_second_upload_with_if_none_match(local_s3: Endpoint) -> None:
