@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from local_stack.config import LocalConfig
 from local_stack.events import AsyncInvoker, S3EventDispatcher
 from local_stack.functions import FunctionRuntime, LocalEndpoints
+from local_stack.gateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
 from local_stack.invoke_api import InvokeApi
 from local_stack.scheduler import Scheduler, build_rules
-from local_stack.template import REGION, StackModel, load_stack
+from local_stack.template import REGION, StackModel, UsagePlanModel, load_stack
 from local_stack.web import WebApp
 
 if TYPE_CHECKING:
@@ -100,7 +101,6 @@ class LocalStack:
         # moto adds "Access-Control-Allow-Origin: *" to every answer unless told not to; the
         # S3 endpoint applies the bucket's own CORS rules instead.
         os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
-        from local_stack.gateway import Gateway, Throttle, make_server, make_wsgi_app
         from local_stack.s3 import BucketSettings, S3Endpoint, create_backend
 
         self._start_dynamodb()
@@ -157,18 +157,14 @@ class LocalStack:
 
         api = self.model.api
         assert api is not None
-        plan = api.usage_plan
-        throttle = (
-            Throttle(rate_limit=plan.rate_limit, burst_limit=plan.burst_limit)
-            if plan is not None and plan.rate_limit is not None and plan.burst_limit is not None
-            else None
-        )
         gateway = Gateway(
             dict(api.swagger),
             api.stage,
             runtime,
             api_keys={self.config.api_key: API_KEY_ID},
-            throttle=throttle,
+            throttle=_throttle(api.usage_plan),
+            stage_throttle=_throttle(api.stage_throttle),
+            quota=_quota(api.usage_plan),
         )
         app = make_wsgi_app(gateway, fallback=InvokeApi(runtime, async_invoker))
         try:
@@ -179,12 +175,14 @@ class LocalStack:
 
     def _start_dynamodb(self) -> None:
         from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
-        from werkzeug.serving import make_server
+        from werkzeug.serving import make_server as make_werkzeug_server
 
         # DynamoDB alone (not moto's all-services dispatcher): nothing else is reachable
         # unauthenticated on this internal port, in particular not S3.
         app = create_backend_app("dynamodb")
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+        server = make_werkzeug_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
+        )
         self._serve("DynamoDB", server)
         self.dynamodb_url = f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -220,10 +218,10 @@ class LocalStack:
                 )
 
     def _werkzeug_server(self, port: int, app: WSGIApplication, variable: str) -> _Server:
-        from werkzeug.serving import make_server
+        from werkzeug.serving import make_server as make_werkzeug_server
 
         try:
-            return make_server(self.config.host, port, app, threaded=True)
+            return make_werkzeug_server(self.config.host, port, app, threaded=True)
         except (OSError, SystemExit) as err:
             raise _port_error(variable, port, err) from err
 
@@ -247,6 +245,18 @@ class LocalStack:
             if served.name != "API":
                 _shutdown(served)
         self._served.clear()
+
+
+def _throttle(plan: UsagePlanModel | None) -> Throttle | None:
+    if plan is None or plan.rate_limit is None or plan.burst_limit is None:
+        return None
+    return Throttle(rate_limit=plan.rate_limit, burst_limit=plan.burst_limit)
+
+
+def _quota(plan: UsagePlanModel | None) -> Quota | None:
+    if plan is None or plan.quota_limit is None:
+        return None
+    return Quota(limit=plan.quota_limit, period=plan.quota_period or "DAY")
 
 
 def _shutdown(served: _Served) -> None:
