@@ -250,7 +250,7 @@ async function main() {
     fileSizeBase: FILE_SIZE_BASE,
     acceptedFileTypes: types,
     fileValidateTypeDetectType: (file, type) => Promise.resolve(type || guessType(file)),
-    imagePreviewMaxHeight: 160,
+    imagePreviewMaxHeight: 220,
     server: { process: server.process, revert: server.revert },
     labelIdle:
       'Drag &amp; drop files, paste, or <span class="filepond--label-action">browse</span>',
@@ -263,6 +263,13 @@ async function main() {
     labelTapToCancel: "click to cancel",
     labelTapToRetry: "click to retry",
     labelTapToUndo: "click to remove",
+  });
+
+  // FilePond replaces the input: point the form's "Files" label at its browse input (which
+  // gets its id once FilePond has rendered).
+  pond.on("init", () => {
+    const browse = pond.element.querySelector(".filepond--browser");
+    if (browse?.id) document.querySelector('label[for="files"]').htmlFor = browse.id;
   });
 
   pond.on("processfile", (err, item) => {

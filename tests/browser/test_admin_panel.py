@@ -6,17 +6,19 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.filestore_api import describe, object_exists
+from tests.browser.filestore_api import describe, object_exists, wait_for_status
 from tests.browser.page_watch import PageWatch
 from tests.browser.sample_files import pdf_bytes, write_file
 from tests.browser.upload_page import UploadPage
 from tests.helpers.stack import RunningStack
 
 
-def upload_one(upload_page: UploadPage, path: Path) -> str:
+def upload_one(upload_page: UploadPage, stack: RunningStack, path: Path) -> str:
+    """Upload `path` through the page; return its id once S3's event has recorded it."""
     upload_page.add_files([path])
     upload_page.wait_uploaded([path.name])
     (file_id,) = upload_page.submit()
+    wait_for_status(stack, file_id, "uploaded")
     return file_id
 
 
@@ -24,7 +26,7 @@ def test_the_admin_panel_stores_then_downloads_a_file(
     upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
 ) -> None:
     contract = write_file(tmp_path, "signed contract.pdf", pdf_bytes("Signed contract"))
-    file_id = upload_one(upload_page, contract)
+    file_id = upload_one(upload_page, local_stack, contract)
     page = upload_page.page
 
     upload_page.open_admin(local_stack.api_key)
@@ -52,7 +54,7 @@ def test_the_admin_panel_deletes_a_file(
     upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
 ) -> None:
     draft = write_file(tmp_path, "draft.pdf", pdf_bytes("Draft"))
-    file_id = upload_one(upload_page, draft)
+    file_id = upload_one(upload_page, local_stack, draft)
     page = upload_page.page
 
     upload_page.open_admin(local_stack.api_key)
@@ -69,7 +71,9 @@ def test_the_admin_panel_deletes_a_file(
 def test_the_api_key_stays_in_memory_only(
     upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
 ) -> None:
-    file_id = upload_one(upload_page, write_file(tmp_path, "memo.pdf", pdf_bytes("Memo")))
+    file_id = upload_one(
+        upload_page, local_stack, write_file(tmp_path, "memo.pdf", pdf_bytes("Memo"))
+    )
     page = upload_page.page
     sent_keys: list[str] = []
     page.on("request", lambda request: sent_keys.append(request.headers.get("x-api-key", "")))

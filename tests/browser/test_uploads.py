@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.filestore_api import describe, object_exists, wait_for_status
+from tests.browser.filestore_api import object_exists, wait_for_status
 from tests.browser.sample_files import pdf_bytes, png_bytes, random_bytes, write_file
 from tests.browser.upload_page import UploadPage
 from tests.helpers.stack import RunningStack
@@ -32,15 +32,15 @@ def test_two_files_upload_and_the_api_records_their_size_and_type(
 
     assert len(ids) == 2
     assert upload_page.hidden_ids() == ids
-    records = describe(local_stack, ids)
-    by_name = {record["name"]: record for record in records.values()}
+    # S3's ObjectCreated event records the upload (size and type as S3 saw them) asynchronously.
+    records = [wait_for_status(local_stack, file_id, "uploaded") for file_id in ids]
+    by_name = {record["name"]: record for record in records}
     assert by_name.keys() == {image.name, document.name}
     assert by_name[image.name]["size"] == image.stat().st_size
     assert by_name[image.name]["type"] == "image/png"
     assert by_name[document.name]["size"] == document.stat().st_size
     assert by_name[document.name]["type"] == "application/pdf"
-    for record in by_name.values():
-        assert record["status"] in {"uploaded", "stored"}
+    for record in records:
         assert object_exists(local_stack, record["id"])
 
     # The README's picture of the page: both uploads finished and the form submitted.
@@ -76,7 +76,9 @@ def test_cancelling_an_upload_midway_leaves_no_object_and_a_deleted_record(
     expect(upload_page.item(big.name).locator(".filepond--file-status-main")).to_have_text(
         re.compile(r"^Uploading ([1-8]\d|[1-9])%$")
     )
-    upload_page.item(big.name).get_by_role("button", name="Cancel").click()
+    with page.expect_event("requestfailed", lambda request: request.method == "PUT") as cut:
+        upload_page.item(big.name).get_by_role("button", name="Cancel").click()
+    assert file_id in cut.value.url  # the PUT to S3 was cut off in flight
     expect(upload_page.item_state(big.name)).to_have_attribute(
         "data-filepond-item-state", "cancelled"
     )
