@@ -61,6 +61,8 @@ def main() -> int:
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stopping.set()
+        # A second Ctrl-C while stopping ends the process at once.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
