@@ -59,7 +59,7 @@ lint: $(STAMPS)/venv ## ruff, cfn-lint and the Swagger validator
 
 typecheck: $(STAMPS)/venv ## mypy over the Lambdas, the local stack and the test helpers
 	$(VENV)/bin/mypy source/filestore source/handlers source/runtime_context.py source/vendor.py \
-	    local_stack tests/helpers scripts bench
+	    local_stack tests/helpers tests/browser scripts bench
 
 unit: setup package ## Unit tests (no network)
 	$(PY) -m pytest tests/unit
