@@ -48,6 +48,10 @@ def parse_json_body(body: str | None, *, is_base64_encoded: bool = False) -> Any
     except json.JSONDecodeError as err:
         message = f"request body is not valid JSON: {err.msg} at position {err.pos}"
         raise BadRequest(message) from err
+    except ValueError as err:  # an integer beyond Python's int_max_str_digits
+        raise BadRequest("request body holds a number with too many digits") from err
+    except RecursionError as err:
+        raise BadRequest("request body is nested too deeply") from err
 
 
 def parse_new_file(payload: Any, *, max_file_size: int, allowed_types: tuple[str, ...]) -> NewFile:

@@ -245,6 +245,28 @@ def test_invalid_json_is_refused_with_400(files: Files, route: Any) -> None:
     assert "not valid JSON" in response.body["message"]
 
 
+@pytest.mark.parametrize(
+    ("raw_body", "message"),
+    [
+        ("[" + "9" * 5000 + "]", "number with too many digits"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+    ids=["huge number", "deep"],
+)
+@pytest.mark.parametrize(
+    ("module", "method"),
+    [(store_files, "PUT"), (describe_files, "POST"), (delete_files, "DELETE")],
+    ids=["store", "describe", "delete"],
+)
+def test_json_python_cannot_read_is_refused_with_400(
+    files: Files, module: Any, method: str, raw_body: str, message: str
+) -> None:
+    response = call_api(module, api_event(method, "/files", raw_body=raw_body))
+
+    assert response.status == 400
+    assert message in response.body["message"]
+
+
 def test_describe_with_invalid_json_is_refused_with_400(files: Files) -> None:
     event = api_event("POST", "/files", raw_body="nope")
 

@@ -235,7 +235,10 @@ def test_bad_upload_request_is_refused_with_400_naming_the_problem(
         ('{"name": "a.txt", "size": 5', "not valid JSON"),
         ('{"name": "a\\ud800.txt", "size": 5}', "unpaired surrogates"),
         ('{"name": "a.txt", "size": NaN}', "size must be an integer"),
+        ('{"name": "a.txt", "size": 1' + "0" * 5000 + "}", "number with too many digits"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
+    ids=["none", "empty", "garbage", "truncated", "surrogate", "nan", "huge number", "deep"],
 )
 def test_missing_or_malformed_json_is_refused_with_400(
     files: Files, raw_body: str | None, message: str
