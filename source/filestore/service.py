@@ -37,8 +37,11 @@ def utc_now() -> datetime:
 
 
 def hash_token(token: str) -> str:
-    """SHA-256 hex digest of a revert token: the only form in which it is kept."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """SHA-256 hex digest of a revert token: the only form in which it is kept.
+
+    Any header value hashes (a lone surrogate just cannot match), so it is a 403, never a 500.
+    """
+    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 class FileService:

@@ -97,6 +97,18 @@ def test_revert_with_a_wrong_token_is_forbidden_and_changes_nothing(files: Files
     assert item is not None and "deleted_at" not in item
 
 
+@pytest.mark.parametrize(
+    "token", ["\ud800", "tök\u00e9n", "x" * 10_000], ids=["surrogate", "latin", "long"]
+)
+def test_revert_with_a_token_of_any_shape_is_forbidden(files: Files, token: str) -> None:
+    created = files.uploaded()
+
+    response = revert(created["id"], token)
+
+    assert response.status == 403
+    assert files.object_exists(created["id"])
+
+
 def test_revert_of_an_unknown_id_is_404(files: Files) -> None:
     response = revert(UNKNOWN_ID, "some-token")
 
