@@ -24,7 +24,7 @@ from bench import (
     upload_flow,
     upload_path,
 )
-from bench.report import describe_machine, render_markdown, render_summary
+from bench.report import describe_machine, load_average, render_markdown, render_summary
 from bench.results import FULL, REPO_ROOT, SMOKE, FigureResult, Outcome
 from bench.session import Session
 
@@ -50,6 +50,7 @@ FIGURES: tuple[tuple[str, Measure], ...] = (
 def run_figure(title: str, measure: Measure, session: Session) -> FigureResult:
     """Measure one figure; an exception becomes an ERROR result, never a crash of the run."""
     logging.getLogger("bench").info("measuring %s", title)
+    load = load_average()[0]
     started = time.perf_counter()
     try:
         result = measure(session)
@@ -65,6 +66,7 @@ def run_figure(title: str, measure: Measure, session: Session) -> FigureResult:
             miss_note=f"{type(err).__name__} at {where}: {str(err)[:1500]}",
         )
     result.seconds = time.perf_counter() - started
+    result.load_at_start = load
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,6 +16,28 @@ from bench.session import Session
 from bench.stats import median, ratio
 
 TARGET_RATIO = 1.3
+# Imported one after another in one fresh interpreter: each step costs what it adds.
+IMPORT_STEPS = (
+    "vendor",
+    "boto3",
+    "aws_xray_sdk.core",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.data_classes",
+    "filestore.observability",
+    "filestore.container",
+    "filestore.http",
+)
+_STEP_TIMER = """
+import importlib, json, sys, time
+steps = []
+for name in sys.argv[1:]:
+    started = time.perf_counter()
+    importlib.import_module(name)
+    steps.append((time.perf_counter() - started) * 1000)
+print(json.dumps(steps))
+"""
 _IMPORTTIME = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 
 
@@ -62,6 +85,26 @@ def import_breakdown(module: str, env: dict[str, str]) -> list[tuple[str, float]
     return sorted(slow, key=lambda entry: -entry[1])[:8]
 
 
+def import_steps(module: str, env: dict[str, str], runs: int) -> list[tuple[str, float]]:
+    """Median ms each of IMPORT_STEPS (then ``module``) adds, imported in that order."""
+    names = [*IMPORT_STEPS, module]
+    samples: dict[str, list[float]] = defaultdict(list)
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", _STEP_TIMER, *names],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"step-wise import failed: {done.stderr.strip()[-800:]}")
+        for name, ms in zip(names, json.loads(done.stdout), strict=True):
+            samples[name].append(ms)
+    return [(name, median(samples[name])) for name in names]
+
+
 def measure(session: Session) -> FigureResult:
     """Median wall time of ``python -c 'import X'`` for every handler, boto3 and nothing."""
     modules = handler_modules()[: session.config.cold_start_modules]
@@ -107,6 +150,18 @@ def measure(session: Session) -> FigureResult:
             for module in modules
         ),
     ]
+    steps = import_steps(worst, env, session.config.cold_start_runs)
+    result.details += [
+        "",
+        f"What each part adds, imported one after another in one fresh interpreter in this "
+        f"order (median of {session.config.cold_start_runs}); `{worst}` last, costing only "
+        "what is still missing:",
+        "",
+        "| import | adds ms |",
+        "|---|---|",
+        *(f"| `{name}` | {ms:.0f} |" for name, ms in steps),
+    ]
+    session.state.extra["import_steps"] = dict(steps)
     breakdown = import_breakdown(worst, env)
     result.details += [
         "",

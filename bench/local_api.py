@@ -74,7 +74,9 @@ class LocalStack:
         self.stop()
 
 
-def spawn_local_stack(params: Mapping[str, str] | None = None) -> LocalStack:
+def spawn_local_stack(
+    params: Mapping[str, str] | None = None, python_flags: tuple[str, ...] = ()
+) -> LocalStack:
     """Start the process and return at once (the API is not up yet)."""
     api_port, s3_port, web_port = free_port(), free_port(), free_port()
     api_key = secrets.token_urlsafe(30)[:40]
@@ -82,6 +84,7 @@ def spawn_local_stack(params: Mapping[str, str] | None = None) -> LocalStack:
     env.update(
         {
             "PYTHONPATH": f"{SOURCE_DIR}{os.pathsep}{REPO_ROOT}",
+            "PYTHONUNBUFFERED": "1",  # the banner reaches the log at once
             "FILESTORE_HOST": HOST,
             "FILESTORE_API_PORT": str(api_port),
             "FILESTORE_S3_PORT": str(s3_port),
@@ -92,7 +95,7 @@ def spawn_local_stack(params: Mapping[str, str] | None = None) -> LocalStack:
     )
     log = tempfile.NamedTemporaryFile(prefix="bench-local-stack-", suffix=".log", delete=False)  # noqa: SIM115 - closed by stop()
     process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack"],
+        [sys.executable, *python_flags, "-m", "local_stack"],
         cwd=REPO_ROOT,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -48,6 +48,11 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def load_average() -> tuple[float, float, float]:
+    """The 1, 5 and 15 minute load averages (zeros where unknown)."""
+    return _load_average()
+
+
 def _load_average() -> tuple[float, float, float]:
     try:
         with Path("/proc/loadavg").open(encoding="utf-8") as loadavg:
@@ -98,6 +103,11 @@ def render_markdown(results: Sequence[FigureResult], info: RunInfo) -> str:
         if result.how:
             lines += [result.how, ""]
         lines += [f"Target: {result.target}. Measured: {result.measured}."]
+        if result.load_at_start is not None:
+            lines[-1] += (
+                f" Load average when this figure started: {result.load_at_start:.2f} "
+                f"on {info.cores} cores."
+            )
         if result.outcome is Outcome.MISS and result.miss_note:
             lines += ["", f"**Missed:** {result.miss_note}"]
         if result.outcome is Outcome.ERROR:

@@ -34,6 +34,7 @@ class FigureResult:
     details: list[str] = field(default_factory=list)  # markdown lines (tables, notes)
     miss_note: str = ""  # for a miss: by how much and why
     seconds: float = 0.0  # how long measuring took
+    load_at_start: float | None = None  # 1-minute load average when measuring began
 
     def judge(self, passed: bool, miss_note: str = "") -> None:
         """Set the outcome from a target check; keep the explanation only for a miss."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from bench.local_api import POLL_SECONDS, spawn_local_stack, wait_for_config
@@ -12,11 +13,31 @@ from bench.stats import median
 TARGET_SECONDS = 2.0
 
 
+_IMPORT_LINE = re.compile(r"import time:\s+\d+\s+\|\s+(\d+)\s+\| ( *)(\S+)")
+
+
+def top_level_imports() -> tuple[float, list[tuple[str, float]]]:
+    """One extra start with ``-X importtime``: total and largest top-level imports (ms)."""
+    stack = spawn_local_stack(python_flags=("-X", "importtime"))
+    try:
+        wait_for_config(stack)
+        text = stack.log_tail(chars=50_000_000)
+    finally:
+        stack.stop()
+    top = [
+        (match.group(3), int(match.group(1)) / 1000)
+        for match in map(_IMPORT_LINE.match, text.splitlines())
+        if match and not match.group(2)
+    ]
+    return sum(ms for _, ms in top), sorted(top, key=lambda item: -item[1])[:8]
+
+
 def measure(session: Session) -> FigureResult:
     """Start the stack N times (dependencies installed) and time each until /config answers.
 
     The last stack started is kept running for the figures that need one.
     """
+    import_total, largest = top_level_imports()  # also warms the page cache
     samples, to_banner = [], []
     runs = session.config.startup_runs
     for run in range(runs):
@@ -56,6 +77,13 @@ def measure(session: Session) -> FigureResult:
             "GetConfigFunction worker's cold start: a fresh interpreter importing the handler, "
             "see Cold start)."
         )
+    result.details.append(
+        f"One more start with `python -X importtime` (not timed above): the stack process (not "
+        f"its workers) spent {import_total / 1000:.2f} s importing modules, the largest "
+        "top-level imports being "
+        + ", ".join(f"`{name}` {ms:.0f} ms" for name, ms in largest)
+        + " (cumulative; `-X importtime` itself slows imports a little)."
+    )
     result.judge(
         middle < TARGET_SECONDS,
         f"{middle - TARGET_SECONDS:.2f} s over ({middle / TARGET_SECONDS - 1:.0%})"

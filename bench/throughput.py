@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -111,6 +114,42 @@ def upload_and_store(stack: LocalStack, count: int) -> list[str]:
     return ids
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # the process is gone
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += [int(child) for child in (task / "children").read_text().split()]
+    return children
+
+
+def cpu_snapshot(stack: LocalStack) -> dict[str, float]:
+    """CPU seconds used so far by the stack's server process, its workers and this process."""
+    own = os.times()
+    return {
+        "benchmark clients": own.user + own.system,
+        "local stack process (HTTP servers, gateway, S3 endpoint, DynamoDB)": _cpu_seconds(
+            stack.process.pid
+        ),
+        "function workers (handlers)": sum(
+            _cpu_seconds(child) for child in _children(stack.process.pid)
+        ),
+    }
+
+
+def _cpu_per_request(
+    before: dict[str, float], after: dict[str, float], requests_done: int
+) -> dict[str, float]:
+    return {part: (after[part] - before[part]) * 1000 / max(requests_done, 1) for part in before}
+
+
 def _row(name: str, load: LoadResult) -> str:
     latencies = load.latencies_ms or [0.0]
     others = {status: n for status, n in load.statuses.items() if not 200 <= status < 300}
@@ -139,7 +178,9 @@ def measure(session: Session) -> FigureResult:
     warm_up = min(WARM_UP_SECONDS, config.throughput_seconds)
     run_load(create, clients, warm_up)  # grow the worker pools to their concurrent size
     run_load(describe, clients, warm_up)
+    before = cpu_snapshot(stack)
     create_load = run_load(create, clients, config.throughput_seconds)
+    cpu = _cpu_per_request(before, cpu_snapshot(stack), create_load.ok)
     describe_load = run_load(describe, clients, config.throughput_seconds)
     rps = create_load.per_second
     result = FigureResult(
@@ -162,6 +203,22 @@ def measure(session: Session) -> FigureResult:
         _row("POST /file", create_load),
         _row(f"POST /files ({DESCRIBE_IDS} ids)", describe_load),
     ]
+    total_cpu = sum(cpu.values())
+    ceiling = config.cores * 1000 / total_cpu if total_cpu > 0 else 0.0
+    result.details += [
+        "",
+        "CPU time per `POST /file` during the run (from /proc, all processes on this machine's "
+        f"{config.cores} cores):",
+        "",
+        "| part | CPU ms per request |",
+        "|---|---|",
+        *(f"| {part} | {ms:.2f} |" for part, ms in cpu.items()),
+        f"| **total** | **{total_cpu:.2f}** |",
+        "",
+        f"So even with the machine to itself this setup could serve at most about "
+        f"{ceiling:.0f} POST /file per second on {config.cores} cores.",
+    ]
+    session.state.extra["post_file_cpu_ms"] = cpu
     if not create_load.ok:
         raise RuntimeError(f"POST /file never answered 2xx: {dict(create_load.statuses)}")
     result.judge(
