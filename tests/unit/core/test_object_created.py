@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,19 +13,6 @@ if TYPE_CHECKING:
     from tests.unit.core.conftest import FakeClock, Files
 
 BUCKET = "filestore-test-storage"
-
-
-def emitted_metrics(output: str) -> dict[str, float]:
-    """Sum the EMF metric values printed to stdout."""
-    totals: dict[str, float] = {}
-    for line in output.splitlines():
-        if '"_aws"' not in line:
-            continue
-        blob = json.loads(line)
-        for definition in blob["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
-            name = definition["Name"]
-            totals[name] = totals.get(name, 0) + sum(blob[name])
-    return totals
 
 
 def test_upload_event_records_size_and_type_from_s3(files: Files, aws: Any) -> None:
@@ -43,19 +29,6 @@ def test_upload_event_records_size_and_type_from_s3(files: Files, aws: Any) -> N
     assert item["type"] == {"S": "image/webp"}
     assert "stored_at" not in item
     assert "expire_at" in item  # still expiring until stored
-
-
-def test_upload_event_emits_upload_metrics(
-    files: Files, capsys: pytest.CaptureFixture[str]
-) -> None:
-    created = files.create("a.bin", 7)
-    assert files.upload(created) == 200
-    capsys.readouterr()
-
-    files.notify(created["id"])
-
-    totals = emitted_metrics(capsys.readouterr().out)
-    assert totals == {"FilesUploaded": 1, "BytesUploaded": 7}
 
 
 def test_duplicate_events_change_nothing(files: Files, clock: FakeClock) -> None:
