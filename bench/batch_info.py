@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.inprocess import body_of
-from bench.results import FigureResult
+from bench.results import FigureResult, HandlerProfile
 from bench.session import Session
 from bench.upload_flow import API_KEY, run_flow
 
@@ -19,6 +19,12 @@ def measure(session: Session) -> FigureResult:
         count = len(answer) if isinstance(answer, list) else answer
         raise RuntimeError(f"POST /files with {wanted} stored ids described {count}")
     calls = described.calls
+    session.state.profiles["DescribeFilesFunction"] = HandlerProfile(
+        logical_id="DescribeFilesFunction",
+        median_ms=described.milliseconds,
+        invocations=1,
+        calls=calls,
+    )
     batch_gets = calls.count("dynamodb", "BatchGetItem")
     dynamodb = calls.count("dynamodb")
     other = {key: n for key, n in calls.calls.items() if key != "dynamodb.BatchGetItem"}
