@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from tests.integration.conftest import TargetVars
 
 SWAGGER = Path(__file__).resolve().parents[2] / "api" / "swagger.yaml"
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 25  # generated requests per operation and generation phase
+TIME_LIMIT_SECONDS = 300  # the whole contract run (pytest-timeout)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -69,6 +70,7 @@ def contract(filestore: TargetVars) -> Any:
 schema = schemathesis.pytest.from_fixture("contract")
 
 
+@pytest.mark.timeout(TIME_LIMIT_SECONDS)
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
