@@ -17,15 +17,21 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
-from local_stack.lambda_types import InvocationResult, Invoker
+from local_stack.lambda_types import InvocationResult
 from local_stack.template import FunctionModel
 
 LOCAL_RETRY_DELAYS = (0.5, 1.0)  # seconds before the 1st and 2nd retry (AWS: ~1 and ~2 minutes)
 
 log = logging.getLogger("local_stack.events")
+
+
+class RequestInvoker(Protocol):
+    """Runs a function synchronously under a given request id (``FunctionRuntime.invoke``)."""
+
+    def invoke(self, function_name: str, event: Any, request_id: str = "") -> InvocationResult: ...
 
 
 @dataclass(frozen=True)
@@ -93,12 +99,12 @@ class AsyncInvoker:
     def __init__(
         self,
         functions: Mapping[str, FunctionModel],
-        invoke: Invoker,
+        runtime: RequestInvoker,
         retry_delays: Sequence[float] = LOCAL_RETRY_DELAYS,
         max_threads: int = 16,
     ) -> None:
         self._functions = dict(functions)
-        self._invoke = invoke
+        self._runtime = runtime
         self._retry_delays = tuple(retry_delays)
         self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="async-invoke")
         self._stopping = threading.Event()
@@ -121,7 +127,8 @@ class AsyncInvoker:
         result = InvocationResult(error={"errorMessage": "not run"})
         for attempt in range(1, attempts + 1):
             try:
-                result = self._invoke(function.logical_id, event)
+                # Lambda keeps the request id of an asynchronous event across its retries.
+                result = self._runtime.invoke(function.logical_id, event, request_id)
             except Exception as err:  # the runtime itself failed: count it as a failed attempt
                 log.exception("[%s] async invocation raised", function.logical_id)
                 result = InvocationResult(error={"errorMessage": str(err), "errorType": "Local"})

@@ -52,11 +52,13 @@ class RecordingInvoker:
     def __init__(self, *results: InvocationResult) -> None:
         self.results = list(results)
         self.calls: list[tuple[str, Any]] = []
+        self.request_ids: list[str] = []
         self.lock = threading.Lock()
 
-    def __call__(self, function_name: str, event: dict[str, Any]) -> InvocationResult:
+    def invoke(self, function_name: str, event: Any, request_id: str = "") -> InvocationResult:
         with self.lock:
             self.calls.append((function_name, event))
+            self.request_ids.append(request_id)
             return self.results.pop(0) if self.results else InvocationResult(payload="ok")
 
 
@@ -162,9 +164,11 @@ def test_three_failed_attempts_end_in_the_dead_letter_list_as_lambda_records_the
     event = {"Records": [{"bad": True}]}
     assert invoker.submit("ObjectCreatedFunction", event).result(timeout=5).failed
     assert invoke.calls == [("ObjectCreatedFunction", event)] * 3
+    assert len(set(invoke.request_ids)) == 1  # one request id across the retries, as in Lambda
     (letter,) = invoker.dead_letters
     assert letter.function_name == "ObjectCreatedFunction"
     context = letter.record["requestContext"]
+    assert context["requestId"] == invoke.request_ids[0]
     assert context["condition"] == "RetriesExhausted"
     assert context["approximateInvokeCount"] == 3
     assert context["functionArn"] == function_arn("ObjectCreatedFunction") + ":$LATEST"
