@@ -45,6 +45,11 @@ def _environment() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(function_environment())
     env["PYTHONPATH"] = str(SOURCE_DIR)  # like Lambda's task root: source/ only
+    # What the Lambda runtime sets: with them the X-Ray SDK and the Powertools Tracer behave as
+    # on Lambda (tracing on, local sampling), without them they set up centralized sampling.
+    env["LAMBDA_TASK_ROOT"] = str(SOURCE_DIR)
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "ColdStartBenchmark"
+    env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python3.13"
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
@@ -131,11 +136,15 @@ def measure(session: Session) -> FigureResult:
         f"{boto3_ms:.0f} ms)",
         how=(
             "Wall time of a fresh `python -c 'import handlers.<name>'` with `PYTHONPATH=source` "
-            "(so `vendor` puts the vendored `source/ext` first, as on Lambda) and the template's "
-            "environment, against `python -c 'import boto3'`; median of "
+            "(so `vendor` puts the vendored `source/ext` first, as on Lambda), the template's "
+            "environment and the variables the Lambda runtime sets (`LAMBDA_TASK_ROOT`, "
+            "`AWS_LAMBDA_FUNCTION_NAME`: tracing on, as with `Tracing: Active`), against "
+            "`python -c 'import boto3'`; median of "
             f"{session.config.cold_start_runs} interleaved runs after one warm-up "
             "(bytecode cached). "
-            "Import-only columns subtract an empty interpreter's start-up."
+            "Import-only columns subtract an empty interpreter's start-up. The boto3 clients "
+            "are created on the first invocation, so they are not part of these figures. "
+            "Here the vendored wrapt runs without its C extension (it is built for arm64)."
         ),
     )
     boto3_import = boto3_ms - empty
