@@ -28,7 +28,7 @@ $(STAMPS)/venv: requirements.txt
 	@touch $@
 
 # Runtime dependencies for the Lambda platform: no Docker and no Python 3.13 needed.
-$(STAMPS)/vendor: $(EXT_DIR)/requirements.txt $(STAMPS)/venv
+$(STAMPS)/vendor: $(EXT_DIR)/requirements.txt | $(STAMPS)/venv
 	find $(EXT_DIR) -mindepth 1 -maxdepth 1 ! -name requirements.txt -exec rm -rf {} +
 	$(PY) -m pip install --quiet --no-deps --target $(EXT_DIR) \
 	    --platform manylinux2014_aarch64 --python-version 3.13 --implementation cp \
