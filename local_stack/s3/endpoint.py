@@ -153,9 +153,13 @@ class S3Endpoint:
             principal = self._authenticator.authenticate(request)
             self._authorize(request, principal, settings)
             forwarded, body = self._forwarded_environ(environ, request)
-            if principal.anonymous:
-                # The bucket's public-read setting allowed this anonymous read; moto would
-                # refuse it unless the request looks signed, so it is marked as checked.
+            if "HTTP_AUTHORIZATION" not in forwarded:
+                # The request passed authentication above (a presigned URL, or an anonymous read
+                # that the bucket's public-read setting allowed). moto runs checks of its own on
+                # requests that do not look header-signed (e.g. it mistakes a presigned
+                # response-content-type for a header the request must carry and answers
+                # SignatureDoesNotMatch for a missing key instead of NoSuchKey), so the request
+                # is marked as already checked.
                 forwarded = {**forwarded, "HTTP_AUTHORIZATION": self._internal_authorization()}
             response = self._run(forwarded, request)
             created = self._created_object(forwarded, request, principal, body, response)

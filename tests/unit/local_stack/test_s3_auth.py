@@ -378,3 +378,18 @@ def test_a_session_token_the_local_stack_never_issued_is_refused(s3: LocalS3) ->
     response = s3.send("GET", url)
 
     assert (response.status_code, error_of(response)["Code"]) == (400, "InvalidToken")
+
+
+def test_presigned_get_of_a_missing_key_with_overrides_is_no_such_key(s3: LocalS3) -> None:
+    # A download link of a deleted file: S3 says NoSuchKey, not a signature error (moto alone
+    # mistakes the signed response-content-type override for a header the request must carry).
+    url = s3.presigned_get(
+        "deleted-file",
+        ResponseContentType="text/plain",
+        ResponseContentDisposition='attachment; filename="a.txt"',
+    )
+
+    response = s3.send("GET", url, {}, b"")
+
+    assert response.status_code == 404
+    assert error_of(response)["Code"] == "NoSuchKey"
