@@ -17,11 +17,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from tests.browser.page_watch import PageWatch
 from tests.browser.upload_page import UploadPage
 from tests.helpers.stack import RunningStack
-from tests.helpers.stack_fixtures import (  # noqa: F401  (session fixtures used here)
-    StackFactory,
-    local_stack,
-    local_stack_factory,
-)
+from tests.helpers.stack_fixtures import StackFactory
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -65,7 +61,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def limited_stack(local_stack_factory: StackFactory) -> RunningStack:  # noqa: F811
+def limited_stack(local_stack_factory: StackFactory) -> RunningStack:
     """A local stack refusing files over 1 MB (decimal) and types other than images and PDF."""
     return local_stack_factory(LIMITED_PARAMS)
 
@@ -92,7 +88,7 @@ def page(browser: Browser, watch: PageWatch, tmp_path: Path) -> Iterator[Page]:
 
 
 @pytest.fixture
-def upload_page(page: Page, local_stack: RunningStack) -> UploadPage:  # noqa: F811
+def upload_page(page: Page, local_stack: RunningStack) -> UploadPage:
     return UploadPage(page, local_stack.web_url).open()
 
 

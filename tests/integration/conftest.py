@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
-import tests.helpers.stack_fixtures as stack_fixtures
 from local_stack.cfn_yaml import load_cfn_yaml
 
 if TYPE_CHECKING:
@@ -47,9 +46,6 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{LOCAL_ONLY}: needs a local stack (other template parameters, the invoke route or the "
         "local S3 credentials); deselected when TEST_HOST points the suite at a deployed stack",
     )
-    # Share the session's local stacks with every other test that uses these fixtures.
-    if not config.pluginmanager.is_registered(stack_fixtures):
-        config.pluginmanager.register(stack_fixtures, stack_fixtures.__name__)
 
 
 def deployed_target() -> TargetVars | None:
