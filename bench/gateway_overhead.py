@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from bench.http_floor import SERVERS, floor_latencies
 from bench.lambda_env import SOURCE_DIR, stack_model
 from bench.local_api import LocalStack
 from bench.results import FigureResult
@@ -165,6 +166,9 @@ def measure(session: Session) -> FigureResult:
         direct += in_process_latencies(stack, per_round)
         config_api += api_latencies(stack, per_round, "GET", "/config")
     logic = gateway_logic_latencies(session.config.latency_requests)
+    floors = {
+        kind: median(floor_latencies(kind, session.config.latency_requests)) for kind in SERVERS
+    }
     api_p50, api_p99 = median(through_api), percentile(through_api, 99)
     direct_p50, direct_p99 = median(direct), percentile(direct, 99)
     added = api_p50 - direct_p50
@@ -200,13 +204,19 @@ def measure(session: Session) -> FigureResult:
         f"{percentile(config_api, 99):.2f} |",
         f"| `Gateway.handle` alone for POST /file (no sockets, stub function) | "
         f"{median(logic):.2f} | {percentile(logic, 99):.2f} |",
+        *(
+            f"| bare HTTP: trivial app on a {SERVERS[kind]} | {ms:.2f} | |"
+            for kind, ms in floors.items()
+        ),
         "",
         "The GET /config row is the fixed cost of a request through the local API and its "
-        "client: HTTP client and server (werkzeug), route match, request validation, the proxy "
+        "client: HTTP client and server (wsgiref), route match, request validation, the proxy "
         "event, the JSON round-trip over the worker's pipes and the response mapping. The "
-        "`Gateway.handle` row is the part spent in the gateway's own logic (route, validation, "
-        "event, response), measured in this process with a function that answers at once; the "
-        "rest of the added time is the HTTP server and client and the worker round-trip.",
+        "`Gateway.handle` row is the gateway's own logic (route, validation, event, response), "
+        "measured in this process with a function that answers at once. The bare HTTP rows are "
+        "the same client against a trivial app in its own process. What GET /config costs "
+        "beyond bare HTTP and the gateway logic is the worker round-trip (JSON lines over "
+        "pipes, read by a thread in the stack process) and the per-request logging.",
     ]
     session.state.extra["gateway_logic_p50_ms"] = median(logic)
     session.state.extra["api_p50_ms"] = api_p50
@@ -215,7 +225,9 @@ def measure(session: Session) -> FigureResult:
         f"{added - TARGET_MS:.2f} ms over ({added / TARGET_MS:.1f}x the budget). A request "
         f"through the local API costs {median(config_api):.2f} ms even when the handler does "
         f"nothing (GET /config); the gateway's own logic is {median(logic):.2f} ms of that, "
-        "the rest is the werkzeug HTTP server and the client on a shared 2-core machine and "
-        "the JSON round-trip over the worker process's pipes",
+        f"the rest is HTTP and the JSON round-trip over the worker process's pipes. Bare HTTP to "
+        f"a trivial app costs {floors['wsgiref']:.2f} ms on a wsgiref server with HTTP/1.0 like "
+        f"the local API's (a new TCP connection and thread per request) against "
+        f"{floors['werkzeug']:.2f} ms with HTTP/1.1 keep-alive",
     )
     return result
