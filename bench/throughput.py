@@ -173,7 +173,7 @@ class RouteLoads:
     cpu_ms: dict[str, float]
 
 
-def measure_stack(stack: LocalStack, clients: int, seconds: float) -> RouteLoads:
+def measure_stack(stack: LocalStack, clients: int, seconds: float, smoke: bool) -> RouteLoads:
     """Warm up, then load POST /file and POST /files (10 stored ids) one after the other."""
     ids = upload_and_store(stack, DESCRIBE_IDS)
 
@@ -184,14 +184,15 @@ def measure_stack(stack: LocalStack, clients: int, seconds: float) -> RouteLoads
         headers = {"x-api-key": stack.api_key}
         return http.post(f"{stack.api_url}/files", json=ids, headers=headers, timeout=30)
 
-    warm_up = min(WARM_UP_SECONDS, seconds)
-    run_load(create, clients, warm_up)  # grow the worker pools to their concurrent size
-    run_load(describe, clients, warm_up)
-    time.sleep(1.0)  # let the throttle's token buckets refill after the warm-up
+    pause = 0.0 if smoke else 1.0  # lets the throttle's token buckets refill
+    if not smoke:
+        run_load(create, clients, WARM_UP_SECONDS)  # grow the worker pools to their size
+        run_load(describe, clients, WARM_UP_SECONDS)
+    time.sleep(pause)
     before = cpu_snapshot(stack)
     create_load = run_load(create, clients, seconds)
     cpu = _cpu_per_request(before, cpu_snapshot(stack), create_load.ok)
-    time.sleep(1.0)
+    time.sleep(pause)
     describe_load = run_load(describe, clients, seconds)
     if not create_load.ok:
         raise RuntimeError(f"POST /file never answered 2xx: {dict(create_load.statuses)}")
@@ -202,12 +203,12 @@ def measure(session: Session) -> FigureResult:
     """Requests per second answered 2xx with 8 clients, with and without the API throttle."""
     config = session.config
     clients, seconds = config.throughput_clients, config.throughput_seconds
-    throttled = measure_stack(session.local_stack(), clients, seconds)
+    throttled = measure_stack(session.local_stack(), clients, seconds, config.smoke)
     with (
         tempfile.TemporaryDirectory(prefix="bench-unthrottled-") as root,
         start_local_stack(project_root=unthrottled_project(Path(root))) as free,
     ):
-        lifted = measure_stack(free, clients, seconds)
+        lifted = measure_stack(free, clients, seconds, config.smoke)
     limits = ", ".join(throttle_limits(TEMPLATE.read_text(encoding="utf-8")))
     rps, cpu = lifted.create.per_second, lifted.cpu_ms
     result = FigureResult(
@@ -219,10 +220,10 @@ def measure(session: Session) -> FigureResult:
         how=(
             f"{clients} client threads in the benchmark process, each with its own keep-alive "
             f"`requests.Session`, calling the local API for {seconds:g} s per route after a "
-            f"{min(WARM_UP_SECONDS, seconds):g} s warm-up (so every function's worker pool has "
-            "grown); req/s counts 2xx answers. `POST /files` describes 10 stored files (real "
-            "uploads) with the API key, so it signs 10 download URLs. The clients share the "
-            f"{config.cores} cores with the local stack. template.yaml throttles the API "
+            f"{0 if config.smoke else WARM_UP_SECONDS:g} s warm-up (so every function's worker "
+            "pool has grown); req/s counts 2xx answers. `POST /files` describes 10 stored "
+            "files (real uploads) with the API key, so it signs 10 download URLs. The clients "
+            f"share the {config.cores} cores with the local stack. template.yaml throttles the API "
             f"({limits}: the stage for key-less routes, the usage plan for the key), and the "
             "local stack enforces it with 429 as API Gateway does; so the capacity is measured "
             "on a second stack serving a copy of template.yaml whose only change is those "
