@@ -134,9 +134,15 @@ class Worker:
 
     def invoke(self, event: Any, request_id: str) -> InvocationResult:
         """Run the handler once; kill the worker if it runs past the function's Timeout."""
-        started = time.perf_counter()
+        timeout = float(self.function.timeout)
         if not self._initialised:
-            init = self._next_message(INIT_TIMEOUT_SECONDS)
+            try:
+                # Lambda gives the init phase 10 s, then retries it inside the invocation,
+                # within the function's Timeout; past both it reports a timeout.
+                init = self._next_message(INIT_TIMEOUT_SECONDS + timeout)
+            except TimeoutError:
+                self.kill()
+                return InvocationResult(error=timeout_error(request_id, timeout))
             if init is None:
                 self.kill()
                 return InvocationResult(error=_runtime_exit_error(request_id, self.process))
@@ -146,7 +152,6 @@ class Worker:
             self._initialised = True
             self.init_ms = float(init.get("init_ms", 0.0))
         started = time.perf_counter()  # Duration excludes the init phase, as Lambda reports
-        timeout = float(self.function.timeout)
         request = {
             "request_id": request_id,
             "event": event,

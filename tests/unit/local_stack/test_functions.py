@@ -50,6 +50,18 @@ def sleepy(event, context):
 
 def unserializable(event, context):
     return {"when": object()}
+
+def crash(event, context):
+    os._exit(3)
+"""
+
+SLOW_INIT = """
+import time
+
+time.sleep(60)
+
+def handler(event, context):
+    return {}
 """
 
 
@@ -73,6 +85,7 @@ def runtime(tmp_path: Path) -> Iterator[FunctionRuntime]:
     (code / "__init__.py").write_text("")
     (code / "sample.py").write_text(textwrap.dedent(HANDLERS))
     (code / "broken.py").write_text("import not_a_module_anywhere\n")
+    (code / "slow_init.py").write_text(textwrap.dedent(SLOW_INIT))
     functions = {
         "EchoFunction": _function("EchoFunction", "handlers.sample.echo"),
         "FailFunction": _function("FailFunction", "handlers.sample.fail"),
@@ -81,6 +94,8 @@ def runtime(tmp_path: Path) -> Iterator[FunctionRuntime]:
         "MarshalFunction": _function("MarshalFunction", "handlers.sample.unserializable"),
         "BrokenFunction": _function("BrokenFunction", "handlers.broken.handler"),
         "MissingFunction": _function("MissingFunction", "handlers.sample.nope"),
+        "CrashFunction": _function("CrashFunction", "handlers.sample.crash"),
+        "SlowInitFunction": _function("SlowInitFunction", "handlers.slow_init.handler", timeout=1),
     }
     endpoints = LocalEndpoints(s3_url="http://127.0.0.1:4566", dynamodb_url="http://127.0.0.1:1")
     runtime = FunctionRuntime(functions, endpoints, tmp_path, max_workers=3)
@@ -165,6 +180,30 @@ def test_a_timeout_kills_the_worker_and_reports_task_timed_out(runtime: Function
     assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
     # The next invocation gets a fresh worker that answers normally.
     assert _payload(runtime.invoke("SleepyFunction", {"seconds": 0}))["woke"] is True
+
+
+def test_a_worker_that_dies_is_a_runtime_exit_error_and_the_next_call_gets_a_fresh_one(
+    runtime: FunctionRuntime,
+) -> None:
+    for _ in range(2):
+        result = runtime.invoke("CrashFunction", {})
+        assert result.error is not None
+        assert result.error["errorType"] == "Runtime.ExitError"
+        assert "Runtime exited with error: exit status 3" in result.error["errorMessage"]
+    assert _payload(runtime.invoke("EchoFunction", {"n": 1}))["event"] == {"n": 1}
+
+
+def test_an_init_phase_past_its_limit_is_a_timeout_and_the_worker_is_killed(
+    runtime: FunctionRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lambda allows 10 s of init, then retries the init inside the invocation's own Timeout.
+    monkeypatch.setattr("local_stack.functions.INIT_TIMEOUT_SECONDS", 0.5)
+    result = runtime.invoke("SlowInitFunction", {})
+    assert result.error is not None
+    assert result.error["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in result.error["errorMessage"]
+    workers = runtime._pools["SlowInitFunction"].drain()
+    assert workers == [], "a worker stuck in its init phase was kept for the next invocation"
 
 
 def test_an_unserializable_result_is_a_marshal_error(runtime: FunctionRuntime) -> None:
