@@ -154,6 +154,10 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 resets connections when many clients (a page
+    # uploading a folder, 100 concurrent flows) connect at once; werkzeug's S3 and web servers
+    # use 128 too.
+    request_queue_size = 128
 
 
 def make_server(host: str, port: int, app: WSGIApplication) -> ThreadingWSGIServer:

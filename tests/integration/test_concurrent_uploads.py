@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
     from tests.integration.conftest import TargetVars
 
 FLOWS = 100
-WORKERS = 20
 TYPES = ["text/plain", "image/png", "application/pdf", "application/octet-stream", "video/mp4"]
 # How long the S3 events may take to arrive before the test reports the missing ones.
 EVENT_DEADLINE_SECONDS = 120
@@ -30,8 +30,9 @@ class Upload:
     type: str
 
 
-def upload_flow(api_url: str, index: int) -> Upload:
+def upload_flow(api_url: str, index: int, start: threading.Barrier) -> Upload:
     """POST /file, then PUT the raw bytes with exactly the returned headers."""
+    start.wait()  # every flow sends its POST /file at the same moment
     name = f"concurrent-{index:03d}.bin"
     size = 1 + index * 37
     content_type = TYPES[index % len(TYPES)]
@@ -69,9 +70,10 @@ def wait_until_uploaded(target: TargetVars, ids: list[str]) -> dict[str, dict[st
 
 
 def test_hundred_concurrent_uploads_are_all_recorded(filestore: TargetVars) -> None:
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    start = threading.Barrier(FLOWS)
+    with ThreadPoolExecutor(max_workers=FLOWS) as pool:
         uploads = list(
-            pool.map(lambda index: upload_flow(filestore["api_url"], index), range(FLOWS))
+            pool.map(lambda index: upload_flow(filestore["api_url"], index, start), range(FLOWS))
         )
     ids = [upload.id for upload in uploads]
     assert len(set(ids)) == FLOWS, "two flows were handed the same id"
