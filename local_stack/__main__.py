@@ -54,7 +54,7 @@ def main() -> int:
     try:
         config = load_config(os.environ)
         stack = LocalStack(config)
-    except (ConfigError, TemplateError) as err:
+    except (ConfigError, TemplateError, StartupError) as err:
         log.error("local stack: %s", err)
         return 2
     stopping = threading.Event()

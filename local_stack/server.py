@@ -15,7 +15,7 @@ from local_stack.events import AsyncInvoker, S3EventDispatcher
 from local_stack.functions import FunctionRuntime, LocalEndpoints
 from local_stack.gateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
 from local_stack.invoke_api import InvokeApi
-from local_stack.scheduler import Scheduler, build_rules
+from local_stack.scheduler import ScheduleError, Scheduler, build_rules
 from local_stack.template import REGION, StackModel, UsagePlanModel, load_stack
 from local_stack.web import WebApp
 
@@ -70,6 +70,11 @@ class LocalStack:
         self.model = load_stack(self.config.template_path, self.config.params)
         if self.model.api is None:
             raise StartupError("template.yaml declares no AWS::Serverless::Api")
+        try:
+            # A schedule expression EventBridge would refuse stops the start before any port opens.
+            build_rules(self.model.functions, datetime.now(UTC), self.config.schedule_speedup)
+        except ScheduleError as err:
+            raise StartupError(f"template.yaml: {err}") from err
 
     @property
     def api_url(self) -> str:

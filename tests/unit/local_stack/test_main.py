@@ -1,0 +1,53 @@
+"""``python -m local_stack``: a bad setting ends the start with one clear line, before serving."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import pytest
+
+import local_stack.__main__ as entry
+from local_stack.server import LocalStack
+
+
+@pytest.fixture(autouse=True)
+def no_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: LocalStack) -> None:
+        raise AssertionError("the stack started serving although its settings are wrong")
+
+    monkeypatch.setattr(LocalStack, "start", refuse)
+    # main() installs Ctrl-C handlers; keep pytest's own.
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: None)
+    for name in ("FILESTORE_API_KEY", "FILESTORE_PARAMS", "FILESTORE_SCHEDULE_SPEEDUP"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ("'ExpireSchedule=rate(1 minutes)'", "use the unit in the singular for 1"),
+        ("'ExpireSchedule=every hour'", "every hour"),
+        ("StoreOnLoad=yes", "is not one of: True, False"),
+        ("NoSuchParameter=1", "unknown template parameter(s): NoSuchParameter"),
+    ],
+)
+def test_a_bad_template_parameter_is_one_clear_line_and_exit_code_2(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, params: str, reason: str
+) -> None:
+    monkeypatch.setenv("FILESTORE_PARAMS", params)
+    caplog.set_level(logging.INFO, logger="local_stack")
+    assert entry.main() == 2
+    (line,) = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert line.getMessage().startswith("local stack: ")
+    assert reason in line.getMessage()
+    assert line.exc_info is None
+
+
+def test_a_schedule_left_out_by_the_conditions_is_not_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With StoreOnLoad=True the expiry function and its schedule do not exist, as in AWS.
+    monkeypatch.setenv("FILESTORE_PARAMS", "StoreOnLoad=True 'ExpireSchedule=rate(1 minutes)'")
+    with pytest.raises(AssertionError, match="started serving"):
+        entry.main()
