@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import shlex
 from collections.abc import Mapping
@@ -59,11 +60,20 @@ def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -
         raise ConfigError(
             "FILESTORE_API_KEY must be at least 20 characters, as API Gateway requires"
         )
+    ports = {
+        name: _port(environ, name, default)
+        for name, default in (
+            ("FILESTORE_API_PORT", DEFAULT_API_PORT),
+            ("FILESTORE_S3_PORT", DEFAULT_S3_PORT),
+            ("FILESTORE_WEB_PORT", DEFAULT_WEB_PORT),
+        )
+    }
+    _require_distinct(ports)
     return LocalConfig(
         host=environ.get("FILESTORE_HOST", "").strip() or DEFAULT_HOST,
-        api_port=_port(environ, "FILESTORE_API_PORT", DEFAULT_API_PORT),
-        s3_port=_port(environ, "FILESTORE_S3_PORT", DEFAULT_S3_PORT),
-        web_port=_port(environ, "FILESTORE_WEB_PORT", DEFAULT_WEB_PORT),
+        api_port=ports["FILESTORE_API_PORT"],
+        s3_port=ports["FILESTORE_S3_PORT"],
+        web_port=ports["FILESTORE_WEB_PORT"],
         api_key=api_key,
         api_key_generated=generated,
         params=parse_params(environ.get("FILESTORE_PARAMS", "")),
@@ -105,6 +115,14 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     return port
 
 
+def _require_distinct(ports: Mapping[str, int]) -> None:
+    seen: dict[int, str] = {}
+    for name, port in ports.items():
+        if port in seen:
+            raise ConfigError(f"{seen[port]} and {name} are both {port}; each needs its own port")
+        seen[port] = name
+
+
 def _speedup(raw: str) -> float:
     if not raw.strip():
         return 1.0
@@ -112,6 +130,8 @@ def _speedup(raw: str) -> float:
         factor = float(raw)
     except ValueError as err:
         raise ConfigError(f"FILESTORE_SCHEDULE_SPEEDUP must be a number, got {raw!r}") from err
-    if not factor >= 1:
-        raise ConfigError(f"FILESTORE_SCHEDULE_SPEEDUP must be 1 or more, got {raw!r}")
+    if not 1 <= factor < math.inf:
+        raise ConfigError(
+            f"FILESTORE_SCHEDULE_SPEEDUP must be a finite number, 1 or more, got {raw!r}"
+        )
     return factor

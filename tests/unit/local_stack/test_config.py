@@ -65,6 +65,9 @@ def test_params_are_split_like_a_shell_line() -> None:
         ({"FILESTORE_PARAMS": "'unclosed"}, "FILESTORE_PARAMS"),
         ({"FILESTORE_SCHEDULE_SPEEDUP": "0.5"}, "FILESTORE_SCHEDULE_SPEEDUP"),
         ({"FILESTORE_SCHEDULE_SPEEDUP": "fast"}, "FILESTORE_SCHEDULE_SPEEDUP"),
+        ({"FILESTORE_SCHEDULE_SPEEDUP": "inf"}, "FILESTORE_SCHEDULE_SPEEDUP"),
+        ({"FILESTORE_S3_PORT": "3000"}, "FILESTORE_S3_PORT"),
+        ({"FILESTORE_API_PORT": "8081", "FILESTORE_WEB_PORT": "8081"}, "FILESTORE_API_PORT"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:
