@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class LocalStack:
         os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
         from local_stack.s3 import BucketSettings, S3Endpoint, create_backend
 
+        self._check_ports_free()
         self._start_dynamodb()
         self._create_table()
 
@@ -178,6 +180,21 @@ class LocalStack:
             raise _port_error("FILESTORE_API_PORT", self.config.api_port, err) from err
         self._serve("API", api_server)
 
+    def _check_ports_free(self) -> None:
+        """Fail at once, naming the variable, when a port is taken (not after half a start)."""
+        for variable, port in (
+            ("FILESTORE_S3_PORT", self.config.s3_port),
+            ("FILESTORE_WEB_PORT", self.config.web_port),
+            ("FILESTORE_API_PORT", self.config.api_port),
+        ):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                # As the servers bind: connections left in TIME_WAIT do not count.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind((self.config.host, port))
+                except OSError as err:
+                    raise _port_error(variable, port, err) from err
+
     def _start_dynamodb(self) -> None:
         from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server as make_werkzeug_server
@@ -227,8 +244,11 @@ class LocalStack:
 
         try:
             return make_werkzeug_server(self.config.host, port, app, threaded=True)
-        except (OSError, SystemExit) as err:
+        except OSError as err:
             raise _port_error(variable, port, err) from err
+        except SystemExit as err:  # werkzeug exits (after printing why) when it cannot bind
+            problem = OSError(f"cannot bind {self.config.host}:{port}")
+            raise _port_error(variable, port, problem) from err
 
     def _serve(self, name: str, server: _Server) -> None:
         thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)

@@ -123,6 +123,32 @@ class RunningStack:
         self.stop()
 
 
+LOCAL_STACK_COMMAND = [sys.executable, "-m", "local_stack"]
+
+
+def stack_environment(filestore_vars: Mapping[str, str]) -> dict[str, str]:
+    """The environment ``make run`` gives ``python -m local_stack``, plus ``filestore_vars``."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "source"), str(PROJECT_ROOT)]),
+        "PYTHONUNBUFFERED": "1",
+        **filestore_vars,
+    }
+
+
+def child_pids(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` right now (Linux ``/proc``)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
 def start_local_stack(
     params: Mapping[str, str] | None = None,
     api_key: str | None = None,
@@ -143,20 +169,19 @@ def start_local_stack(
     model = load_stack(PROJECT_ROOT / "template.yaml", params)  # fails fast on bad params
     assert model.api is not None, "template.yaml declares no API"
     storage = [bucket.name for bucket in model.buckets if bucket.logical_id == "StorageBucket"]
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "source"), str(PROJECT_ROOT)]),
-        "PYTHONUNBUFFERED": "1",
-        "FILESTORE_HOST": host,
-        "FILESTORE_API_PORT": str(api_port),
-        "FILESTORE_S3_PORT": str(s3_port),
-        "FILESTORE_WEB_PORT": str(web_port),
-        "FILESTORE_API_KEY": api_key,
-        "FILESTORE_PARAMS": " ".join(shlex.quote(f"{k}={v}") for k, v in params.items()),
-        **(env or {}),
-    }
+    environment = stack_environment(
+        {
+            "FILESTORE_HOST": host,
+            "FILESTORE_API_PORT": str(api_port),
+            "FILESTORE_S3_PORT": str(s3_port),
+            "FILESTORE_WEB_PORT": str(web_port),
+            "FILESTORE_API_KEY": api_key,
+            "FILESTORE_PARAMS": " ".join(shlex.quote(f"{k}={v}") for k, v in params.items()),
+            **(env or {}),
+        }
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack"],
+        LOCAL_STACK_COMMAND,
         cwd=PROJECT_ROOT,
         env=environment,
         stdout=subprocess.PIPE,

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.helpers.stack import start_local_stack
+from tests.helpers.stack import (
+    LOCAL_STACK_COMMAND,
+    PROJECT_ROOT,
+    child_pids,
+    free_port,
+    stack_environment,
+    start_local_stack,
+)
 
 pytestmark = pytest.mark.local_only
 
@@ -25,8 +34,17 @@ def _port_is_free(url: str) -> bool:
     return True
 
 
+def _is_running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
 def test_store_on_load_stack_has_no_expiry_function_and_stops_cleanly_on_ctrl_c() -> None:
     stack = start_local_stack({"StoreOnLoad": "True"})
+    workers: set[int] = set()
     try:
         missing = requests.post(stack.invoke_url("ExpireFilesFunction"), json={}, timeout=30)
         assert missing.status_code == 404
@@ -36,12 +54,42 @@ def test_store_on_load_stack_has_no_expiry_function_and_stops_cleanly_on_ctrl_c(
         assert page.status_code == 200, page.text
         config_js = requests.get(f"{stack.web_url}config.js", timeout=30)
         assert f'"apiUrl": "{stack.api_url}"' in config_js.text
+        workers = child_pids(stack.process.pid)  # GetConfigFunction's and the prewarmed ones
     finally:
         exit_code = stack.stop(signal.SIGINT)
     assert exit_code == 0, stack.log_text()
     assert "Stopped." in stack.log_text()
     for url in (stack.api_url, stack.s3_url, stack.web_url):
         assert _port_is_free(url), f"{url} still in use after Ctrl-C"
+    assert len(workers) >= 2, "expected the function workers to be child processes"
+    left = [pid for pid in workers if _is_running(pid)]
+    assert not left, f"worker processes {left} outlived the stack"
+
+
+def test_a_port_in_use_ends_the_start_at_once_naming_its_variable() -> None:
+    api_port, web_port = free_port(), free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        s3_port = taken.getsockname()[1]
+        env = {
+            "FILESTORE_API_PORT": str(api_port),
+            "FILESTORE_S3_PORT": str(s3_port),
+            "FILESTORE_WEB_PORT": str(web_port),
+        }
+        finished = subprocess.run(
+            LOCAL_STACK_COMMAND,
+            cwd=PROJECT_ROOT,
+            env={**stack_environment(env), "FILESTORE_API_KEY": "k" * 40},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    output = finished.stdout + finished.stderr
+    assert finished.returncode == 1, output
+    assert f"cannot listen on port {s3_port} (FILESTORE_S3_PORT): [Errno" in output, output
+    assert "Address already in use" in output and "Traceback" not in output, output
 
 
 def test_sigterm_stops_the_stack_too() -> None:
