@@ -72,12 +72,12 @@ browser: setup ## Browser tests (Playwright driving Debian's Chromium)
 	    echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: apt-get install chromium (or set CHROMIUM)"; exit 1; }
 	$(PY) -m pytest tests/browser
 
-bench-smoke: setup ## The benchmark in its small smoke mode (keeps it working)
+bench-smoke: setup package ## The benchmark in its small smoke mode (keeps it working)
 	$(PY) -m bench --smoke
 
 test: setup lint typecheck unit integration browser bench-smoke ## Set up and run every test
 
-bench: setup ## Measure Filestore and write docs/BENCHMARKS.md
+bench: setup package ## Measure Filestore and write docs/BENCHMARKS.md
 	$(PY) -m bench
 
 test-integration: setup ## Tavern suite against a deployed stack (TEST_HOST, TEST_API_KEY)
