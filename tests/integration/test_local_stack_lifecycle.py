@@ -92,7 +92,21 @@ def test_a_port_in_use_ends_the_start_at_once_naming_its_variable() -> None:
     assert "Address already in use" in output and "Traceback" not in output, output
 
 
-def test_sigterm_stops_the_stack_too() -> None:
-    stack = start_local_stack()
-    assert stack.stop(signal.SIGTERM) == 0, stack.log_text()
+def test_once_config_answers_everything_is_up_and_sigterm_stops_it() -> None:
+    stack = start_local_stack()  # returns as soon as GET /config answers 200
+    try:
+        anonymous = requests.get(f"{stack.s3_url}/{stack.bucket_name}", timeout=30)
+        assert anonymous.status_code == 403 and b"<Code>AccessDenied</Code>" in anonymous.content
+        assert requests.get(f"{stack.web_url}config.js", timeout=30).status_code == 200
+        assert "[ExpireFilesFunction] schedule " in stack.log_text()  # the scheduler runs
+        dispatched = requests.post(
+            stack.invoke_url("ObjectCreatedFunction"),
+            json={},
+            headers={"X-Amz-Invocation-Type": "Event"},
+            timeout=30,
+        )
+        assert dispatched.status_code == 202
+    finally:
+        exit_code = stack.stop(signal.SIGTERM)
+    assert exit_code == 0, stack.log_text()
     assert "Stopped." in stack.log_text()
