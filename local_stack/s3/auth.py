@@ -22,7 +22,7 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_PRESIGNED_EXPIRES = 604800
 # AWS parity: S3 tolerates 15 minutes of clock skew between request time and its own clock.
 MAX_CLOCK_SKEW = timedelta(minutes=15)
-_QUERY_AUTH_PARAMS = (
+QUERY_AUTH_PARAMS = (
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Signature",
@@ -149,7 +149,7 @@ class SigV4Authenticator:
     # Presigned URLs ------------------------------------------------------------------------
 
     def _authenticate_query(self, request: ReceivedRequest) -> Principal:
-        params = {name: request.query_value(name) for name in _QUERY_AUTH_PARAMS}
+        params = {name: request.query_value(name) for name in QUERY_AUTH_PARAMS}
         missing = [name for name, value in params.items() if value is None]
         if missing:
             raise errors.authorization_query_parameters_error(

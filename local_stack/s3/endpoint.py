@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from local_stack.s3 import cors, errors
-from local_stack.s3.auth import Principal, SigV4Authenticator
+from local_stack.s3.auth import QUERY_AUTH_PARAMS, Principal, SigV4Authenticator
 from local_stack.s3.locks import KeyLocks
 from local_stack.s3.notifications import (
     CreatedObject,
@@ -32,18 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Query parameters that carry authentication (or botocore's operation hint), not a sub-resource.
-_NON_RESOURCE_QUERY = frozenset(
-    {
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Signature",
-        "X-Amz-Date",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Expires",
-        "X-Amz-Security-Token",
-        "x-id",
-    }
-)
+_NON_RESOURCE_QUERY = frozenset({*QUERY_AUTH_PARAMS, "X-Amz-Security-Token", "x-id"})
 # Response headers of moto's Flask app that S3 does not send (CORS comes from the bucket here).
 _DROPPED_BACKEND_HEADERS = ("access-control-", "vary", "x-amzn-requestid", "server")
 _DEFAULT_CONFIGURATION_ID = "ObjectCreatedEvents"
