@@ -13,8 +13,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "filestore")
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Filestore")
 
+# Filestore reaches AWS only through botocore: patching just it keeps X-Ray's subsegments for every
+# AWS call while sparing the cold start the import and patching of every other library X-Ray
+# supports (requests, httplib, sqlite3, ...), which ``Tracer()`` would do.
+TRACED_MODULES = ("botocore",)
+
 logger = Logger(service=SERVICE_NAME)
-tracer = Tracer(service=SERVICE_NAME)
+tracer = Tracer(service=SERVICE_NAME, patch_modules=TRACED_MODULES)
 metrics = Metrics(service=SERVICE_NAME, namespace=METRICS_NAMESPACE)
 
 

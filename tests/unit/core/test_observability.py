@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from aws_lambda_powertools import Tracer
 
 from handlers import create_file, delete_files, describe_files, store_files
-from tests.helpers.aws import api_event, call_api
+from tests.helpers.aws import REPO_ROOT, api_event, call_api
 
 if TYPE_CHECKING:
     from tests.unit.core.conftest import FakeClock, Files
@@ -124,3 +127,36 @@ def test_expiry_counts_expired_files(
     files.expire()
 
     assert emitted_metrics(capsys.readouterr().out) == {"FilesExpired": 2}
+
+
+# A fresh interpreter set up as Lambda runs it with Tracing: Active (tracing is off in this one).
+_PATCHED_MODULES = """
+import json, sys
+import handlers.create_file
+from aws_xray_sdk.core import patcher
+print(json.dumps(sorted(patcher._PATCHED_MODULES)))
+"""
+
+
+def test_on_lambda_the_tracer_patches_botocore_and_nothing_else() -> None:
+    source = REPO_ROOT / "source"
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("POWERTOOLS")}
+    environ |= {
+        "PYTHONPATH": str(source),
+        "LAMBDA_TASK_ROOT": str(source),
+        "AWS_LAMBDA_FUNCTION_NAME": "CreateFileFunction",
+    }
+
+    done = subprocess.run(
+        [sys.executable, "-c", _PATCHED_MODULES],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    # Every AWS call stays traced; the other libraries X-Ray could patch (requests, httplib,
+    # sqlite3, ...) are neither imported nor patched in the cold start.
+    assert json.loads(done.stdout.splitlines()[-1]) == ["botocore"]
