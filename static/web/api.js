@@ -1,12 +1,16 @@
 // Filestore's HTTP clients for the page: the API (fetch) and the presigned S3 PUT (XHR, for progress).
 
-/** An error whose message is ready to show to the user. */
+/**
+ * An error whose message is ready to show to the user; `summary` says the same in a few words
+ * (what FilePond's one-line status has room for).
+ */
 export class FilestoreError extends Error {
-  constructor(message, { status = 0, code = "" } = {}) {
+  constructor(message, { status = 0, code = "", summary = "Upload failed" } = {}) {
     super(message);
     this.name = "FilestoreError";
     this.status = status;
     this.code = code;
+    this.summary = summary;
   }
 }
 
@@ -26,7 +30,17 @@ async function apiErrorMessage(response) {
   }
   if (response.status === 429) return "Too many requests: please wait a moment and try again.";
   if (message === "") message = response.statusText || "unexpected response";
-  return `${message} (HTTP ${response.status})`;
+  // The API's messages start in lower case ("type 'text/plain' is not allowed..."): make a sentence.
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)} (HTTP ${response.status})`;
+}
+
+/** A few words for an API refusal (the message itself says the rest). */
+function apiErrorSummary(status, message) {
+  if (status === 400 && /not allowed/i.test(message)) return "Type not allowed";
+  if (status === 400 && /larger than the maximum/i.test(message)) return "File too large";
+  if (status === 403) return "Access denied";
+  if (status === 429) return "Too many requests";
+  return "Upload failed";
 }
 
 /** The Filestore API rooted at `apiUrl` (stage included, e.g. http://127.0.0.1:3000/dev). */
@@ -46,10 +60,12 @@ export class FilestoreApi {
       response = await fetch(this.apiUrl + path, init);
     } catch (err) {
       if (err && err.name === "AbortError") throw err;
-      throw new FilestoreError(NETWORK_MESSAGE);
+      throw new FilestoreError(NETWORK_MESSAGE, { summary: "Network error" });
     }
     if (!response.ok) {
-      throw new FilestoreError(await apiErrorMessage(response), { status: response.status });
+      const message = await apiErrorMessage(response);
+      const summary = apiErrorSummary(response.status, message);
+      throw new FilestoreError(message, { status: response.status, summary });
     }
     return response.json();
   }
@@ -92,39 +108,59 @@ export class FilestoreApi {
   }
 }
 
-/** Reads S3's XML error body (`<Error><Code/><Message/></Error>`); empty strings when absent. */
-function parseS3Error(text) {
-  try {
-    const doc = new DOMParser().parseFromString(text || "", "application/xml");
-    return {
-      code: doc.querySelector("Error > Code")?.textContent ?? "",
-      message: doc.querySelector("Error > Message")?.textContent ?? "",
-    };
-  } catch {
-    return { code: "", message: "" };
-  }
+const XML_ENTITIES = { "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&" };
+
+/**
+ * Reads S3's XML error body (`<Error><Code/><Message/></Error>`); empty strings when absent.
+ * Not DOMParser: on an empty or non-XML body (a network error, a proxy's HTML page) it builds a
+ * <parsererror> element with an inline style, which the page's CSP reports as a violation.
+ */
+export function parseS3Error(text) {
+  const field = (name) => {
+    const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(String(text || ""));
+    return match ? match[1].replace(/&(lt|gt|quot|apos|amp);/g, (e) => XML_ENTITIES[e]) : "";
+  };
+  return { code: field("Code"), message: field("Message") };
 }
 
-/** Turns an S3 PUT failure into a sentence that says what went wrong. */
+/**
+ * Turns an S3 PUT failure into `{ summary, message }`: a few words, and a sentence that says what
+ * went wrong.
+ */
 export function describeStorageError(status, responseText) {
   const { code, message } = parseS3Error(responseText);
   if (status === 0) {
-    return "Network error: the upload to storage failed. Check your connection and try again.";
+    return {
+      summary: "Network error",
+      message: "Network error: the upload to storage failed. Check your connection and try again.",
+    };
   }
   if (code === "AccessDenied" && /expired/i.test(message)) {
-    return "The upload link expired before the upload started. Please try again.";
+    return {
+      summary: "Link expired",
+      message: "The upload link expired before the upload started. Please try again.",
+    };
   }
   if (code === "SignatureDoesNotMatch") {
-    return "Storage refused the file: its size or type differs from what was announced.";
+    return {
+      summary: "Refused by storage",
+      message: "Storage refused the file: its size or type differs from what was announced.",
+    };
   }
   if (code === "EntityTooLarge" || status === 413) {
-    return "Storage refused the file: it is too large.";
+    return { summary: "File too large", message: "Storage refused the file: it is too large." };
   }
   if (code === "PreconditionFailed" || status === 412) {
-    return "Storage refused the file: this upload was already used.";
+    return {
+      summary: "Already uploaded",
+      message: "Storage refused the file: this upload link was already used.",
+    };
   }
   const detail = [code, message].filter(Boolean).join(": ");
-  return `Storage refused the file (HTTP ${status}${detail ? `, ${detail}` : ""}).`;
+  return {
+    summary: "Refused by storage",
+    message: `Storage refused the file (HTTP ${status}${detail ? `, ${detail}` : ""}).`,
+  };
 }
 
 /**
@@ -144,15 +180,14 @@ export function putToStorage({ url, method = "PUT", headers = {} }, file, onProg
       if (xhr.status >= 200 && xhr.status < 300) resolve();
       else {
         const { code } = parseS3Error(xhr.responseText);
-        reject(
-          new FilestoreError(describeStorageError(xhr.status, xhr.responseText), {
-            status: xhr.status,
-            code,
-          }),
-        );
+        const { summary, message } = describeStorageError(xhr.status, xhr.responseText);
+        reject(new FilestoreError(message, { status: xhr.status, code, summary }));
       }
     };
-    xhr.onerror = () => reject(new FilestoreError(describeStorageError(0, "")));
+    xhr.onerror = () => {
+      const { summary, message } = describeStorageError(0, "");
+      reject(new FilestoreError(message, { summary }));
+    };
     xhr.onabort = () => reject(new DOMException("Upload cancelled", "AbortError"));
     xhr.send(file);
   });

@@ -28,12 +28,15 @@ export function guessType(file) {
   return TYPES_BY_EXTENSION[extension] || "application/octet-stream";
 }
 
+/** How long a POST /file cancelled in flight may still answer (to be reverted) before it is cut. */
+export const CREATE_GRACE_MS = 2000;
+
 /**
  * FilePond's `server` option for Filestore: `process` asks the API for a presigned PUT, sends the
  * bytes straight to S3 and loads the file's id; `revert` (and any cancelled upload) deletes the
  * object and marks the record deleted with the file's revert token, kept in memory only.
  */
-export function createFilestoreServer(api, { onReverted = () => {} } = {}) {
+export function createFilestoreServer(api, { onReverted = () => {}, onFailed = () => {} } = {}) {
   const revertTokens = new Map();
 
   async function revertById(id) {
@@ -58,15 +61,17 @@ export function createFilestoreServer(api, { onReverted = () => {} } = {}) {
     let cancelled = false;
     let upload = null;
     let ticket = null;
+    let graceTimer = 0;
+    const creation = new AbortController();
 
     const cleanUp = () => {
       if (ticket) revertById(ticket.id).catch(() => {});
     };
 
     (async () => {
-      // The POST is not cut off on cancel: its answer carries the revert token that lets the
-      // adapter remove the record it created.
-      ticket = await api.createFile({ name: file.name, size: file.size, type: guessType(file) });
+      const request = { name: file.name, size: file.size, type: guessType(file) };
+      ticket = await api.createFile(request, creation.signal);
+      clearTimeout(graceTimer);
       revertTokens.set(ticket.id, ticket.revert_token);
       if (cancelled) return cleanUp();
       upload = putToStorage(ticket, file, progress);
@@ -76,13 +81,23 @@ export function createFilestoreServer(api, { onReverted = () => {} } = {}) {
       if (cancelled) return;
       // A failed PUT leaves a pending record: revert it so a retry starts clean.
       cleanUp();
-      error(err instanceof FilestoreError ? err.message : `Upload failed: ${err.message || err}`);
+      const known = err instanceof FilestoreError;
+      const message = known ? err.message : `Upload failed: ${err.message || err}`;
+      // FilePond's status has one short line: it gets the summary, the page shows the message.
+      onFailed(file, message);
+      error(known ? err.summary : "Upload failed");
     });
 
     return {
       abort: () => {
         cancelled = true;
-        if (upload) upload.abort();
+        if (upload) {
+          upload.abort();
+        } else if (!ticket) {
+          // Cancelled during the POST: its answer carries the revert token that removes the
+          // record it creates, so it gets a short grace to arrive before it is cut off too.
+          graceTimer = setTimeout(() => creation.abort(), CREATE_GRACE_MS);
+        }
         cleanUp();
         abort();
       },
@@ -156,6 +171,33 @@ function renderLimits(config, types) {
       "stored are removed automatically.";
     mode.classList.add("note--warning");
   }
+}
+
+/** The full error of each failed upload, under the drop area (FilePond's status is one line). */
+function createProblemList(list) {
+  const problems = new Map(); // File -> message
+  const render = () => {
+    list.replaceChildren(
+      ...[...problems].map(([file, message]) => {
+        const li = document.createElement("li");
+        const name = document.createElement("strong");
+        name.textContent = file.name; // user-controlled: text, never HTML
+        li.append(name, `: ${message}`);
+        return li;
+      }),
+    );
+    list.hidden = problems.size === 0;
+  };
+  return {
+    add(file, message) {
+      problems.set(file, message);
+      render();
+    },
+    has: (file) => problems.has(file),
+    remove(file) {
+      if (problems.delete(file)) render();
+    },
+  };
 }
 
 function finishedIds(pond) {
@@ -233,7 +275,13 @@ async function main() {
     window.FilePondPluginImagePreview,
   );
 
-  const server = createFilestoreServer(api);
+  const problems = createProblemList(document.getElementById("upload-problems"));
+  const server = createFilestoreServer(api, {
+    onFailed: (file, message) => {
+      problems.add(file, message);
+      announce(`${file.name}: ${message}`);
+    },
+  });
   const form = document.getElementById("upload-form");
   const input = document.getElementById("files");
   const pond = FilePond.create(input, {
@@ -247,6 +295,7 @@ async function main() {
     credits: false,
     maxParallelUploads: 3,
     maxFileSize: config.max_file_size,
+    minFileSize: 1, // the API refuses empty files: say so before any request
     fileSizeBase: FILE_SIZE_BASE,
     acceptedFileTypes: types,
     fileValidateTypeDetectType: (file, type) => Promise.resolve(type || guessType(file)),
@@ -256,6 +305,8 @@ async function main() {
       'Drag &amp; drop files, paste, or <span class="filepond--label-action">browse</span>',
     labelMaxFileSizeExceeded: "File too large",
     labelMaxFileSize: "Max. {filesize}",
+    labelMinFileSizeExceeded: "File is empty",
+    labelMinFileSize: "Nothing to upload",
     labelFileTypeNotAllowed: "Type not allowed",
     fileValidateTypeLabelExpectedTypes: `Allowed: ${describeTypes(types)}`,
     labelFileProcessingError: (err) => (err && err.body) || "Upload failed",
@@ -278,8 +329,13 @@ async function main() {
   pond.on("processfileabort", (item) => announce(`Upload of ${item.filename} cancelled.`));
   pond.on("processfilerevert", (item) => announce(`${item.filename} removed.`));
   pond.on("error", (err, item) => {
-    if (item) announce(`${item.filename}: ${err.main || ""} ${err.sub || ""}`.trim());
+    // Failed uploads were announced in full by onFailed; this covers files refused in the page.
+    if (item && !problems.has(item.file)) {
+      announce(`${item.filename}: ${err.main || ""} ${err.sub || ""}`.trim());
+    }
   });
+  pond.on("processfilestart", (item) => problems.remove(item.file)); // a retry
+  pond.on("removefile", (err, item) => problems.remove(item.file));
 
   setupForm(form, pond);
   setupAdmin({ api, getFinishedIds: () => finishedIds(pond) });

@@ -98,7 +98,10 @@ def test_an_oversize_upload_forced_past_the_page_is_refused_by_s3(
     assert c.value.status == 200  # the API believed the declared 1000 bytes...
     assert put.value.status == 403  # ...but S3 checks the signed Content-Length
     assert result["outcome"] == "error"
-    assert "Storage refused the file" in result["message"]
+    assert result["message"] == "Refused by storage"
+    expect(page.locator("#upload-problems")).to_have_text(
+        "forced.png: Storage refused the file: its size or type differs from what was announced."
+    )
     assert not object_exists(limited_stack, file_id)
     # The adapter reverts the record it could not fill.
     wait_for_status(limited_stack, file_id, "deleted")

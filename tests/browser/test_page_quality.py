@@ -112,4 +112,7 @@ def test_an_expired_upload_link_is_explained(
     expect(upload_page.item_state(image.name)).to_have_attribute(
         "data-filepond-item-state", "processing-error", timeout=20_000
     )
-    expect(upload_page.item(image.name)).to_contain_text("The upload link expired")
+    expect(upload_page.item(image.name)).to_contain_text("Link expired")
+    expect(page.locator("#upload-problems")).to_have_text(
+        f"{image.name}: The upload link expired before the upload started. Please try again."
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.filestore_api import object_exists, wait_for_status
 from tests.browser.sample_files import pdf_bytes, png_bytes, random_bytes, write_file
@@ -114,3 +114,64 @@ def test_reverting_a_finished_upload_removes_the_object_and_marks_the_record_del
     assert record["deleted_at"] is not None
     assert not object_exists(local_stack, file_id)
     assert upload_page.submit() == []
+
+
+def hold_creations(page: Page) -> list[Route]:
+    """Hold every POST /file until the test lets it go (route.continue_()); the held routes."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/file", hold)
+    return held
+
+
+def wait_held(page: Page, held: list[Route]) -> Route:
+    for _ in range(100):
+        if held:
+            return held[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("the page sent no POST /file")
+
+
+def test_cancelling_during_the_post_reverts_the_record_it_creates(
+    upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    page = upload_page.page
+    puts: list[str] = []
+    page.on(
+        "request", lambda request: puts.append(request.url) if request.method == "PUT" else None
+    )
+    held = hold_creations(page)
+    document = write_file(tmp_path, "second-thoughts.pdf", pdf_bytes("Second thoughts"))
+    upload_page.add_files([document])
+    post = wait_held(page, held)
+
+    upload_page.item(document.name).get_by_role("button", name="Cancel").click()
+    with page.expect_response(lambda response: response.request.method == "POST") as created:
+        post.continue_()  # the answer arrives within the grace the adapter gives it
+    file_id = created.value.json()["id"]
+
+    record = wait_for_status(local_stack, file_id, "deleted")
+    assert record["uploaded_at"] is None
+    assert not puts  # no upload to S3 followed the cancelled POST
+
+
+def test_cancelling_a_post_that_does_not_answer_cuts_it_off(
+    upload_page: UploadPage, tmp_path: Path
+) -> None:
+    page = upload_page.page
+    held = hold_creations(page)
+    document = write_file(tmp_path, "stuck.pdf", pdf_bytes("Stuck"))
+    upload_page.add_files([document])
+    wait_held(page, held)
+
+    with page.expect_event(
+        "requestfailed", lambda request: request.method == "POST", timeout=10_000
+    ) as cut:
+        upload_page.item(document.name).get_by_role("button", name="Cancel").click()
+    assert cut.value.url.endswith("/file")  # abort cancels the POST too, not only the PUT
