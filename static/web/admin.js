@@ -16,11 +16,23 @@ function formatSize(bytes) {
     .replace(/\bbytes?\b/, bytes === 1 ? "byte" : "bytes");
 }
 
-function cell(text, className) {
+/** A table cell showing `text` (always as text, never HTML: names come from uploaders). */
+function cell(text, { className = "", label = "" } = {}) {
   const td = document.createElement("td");
   if (className) td.className = className;
+  if (label) td.dataset.label = label; // shown before the value when rows stack on phones
   td.textContent = text;
   return td;
+}
+
+/** The link's URL when it is a web address (http/https); anything else is never made a link. */
+function safeDownloadUrl(url) {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : "";
+  } catch {
+    return "";
+  }
 }
 
 export function setupAdmin({ api, getFinishedIds }) {
@@ -93,6 +105,7 @@ export function setupAdmin({ api, getFinishedIds }) {
   };
 
   const render = (files) => {
+    const keepSelected = new Set(selectedIds());
     listedIds = files.map((file) => file.id);
     tbody.replaceChildren(
       ...files.map((file) => {
@@ -102,11 +115,12 @@ export function setupAdmin({ api, getFinishedIds }) {
         const box = document.createElement("input");
         box.type = "checkbox";
         box.value = file.id;
+        box.checked = keepSelected.has(file.id);
         box.setAttribute("aria-label", `Select ${file.name}`);
         box.addEventListener("change", updateActions);
         pick.append(box);
 
-        const name = cell(file.name, "admin-name");
+        const name = cell(file.name, { className: "admin-name" });
         const id = document.createElement("code");
         id.textContent = file.id;
         name.append(document.createElement("br"), id);
@@ -119,17 +133,24 @@ export function setupAdmin({ api, getFinishedIds }) {
         state.dataset.label = "Status";
 
         const download = document.createElement("td");
-        if (file.url) {
+        download.className = "admin-download";
+        const url = safeDownloadUrl(file.url);
+        if (url) {
           const link = document.createElement("a");
-          link.href = file.url;
+          link.href = url;
           link.textContent = "Download";
           link.rel = "noopener noreferrer";
+          // S3 answers with Content-Disposition: attachment; `download` says so for same-origin URLs.
+          link.download = file.name;
           link.setAttribute("aria-label", `Download ${file.name}`);
           download.append(link);
         } else {
           download.textContent = "—";
+          download.dataset.empty = "true";
         }
-        row.append(pick, name, state, cell(formatSize(file.size)), cell(file.type || "—"), download);
+        const size = cell(formatSize(file.size), { className: "admin-size", label: "Size" });
+        const type = cell(file.type || "—", { label: "Type" });
+        row.append(pick, name, state, size, type, download);
         return row;
       }),
     );
@@ -144,15 +165,21 @@ export function setupAdmin({ api, getFinishedIds }) {
     return files;
   };
 
+  // One request at a time. Busy buttons are aria-disabled, not disabled: a disabled button drops
+  // the keyboard focus to the page's start, and the user would lose their place.
+  let busy = false;
   const run = async (button, action) => {
-    button.disabled = true;
+    if (busy) return;
+    busy = true;
+    button.setAttribute("aria-disabled", "true");
     panel.setAttribute("aria-busy", "true");
     try {
       await action();
     } catch (err) {
       say(err instanceof FilestoreError ? err.message : `Request failed: ${err.message}`, "error");
     } finally {
-      button.disabled = false;
+      busy = false;
+      button.removeAttribute("aria-disabled");
       panel.removeAttribute("aria-busy");
       updateActions();
     }

@@ -43,8 +43,11 @@ def test_the_admin_panel_stores_then_downloads_a_file(
     expect(row).to_contain_text("stored")
     assert describe(local_stack, [file_id])[file_id]["status"] == "stored"
 
+    link = row.get_by_role("link", name=f"Download {contract.name}")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    expect(link).to_have_attribute("download", contract.name)
     with page.expect_download() as download_info:
-        row.get_by_role("link", name=f"Download {contract.name}").click()
+        link.click()
     download = download_info.value
     assert download.suggested_filename == contract.name
     assert Path(download.path()).read_bytes() == contract.read_bytes()
@@ -98,3 +101,53 @@ def test_a_wrong_api_key_is_explained(upload_page: UploadPage, watch: PageWatch)
     expect(page.locator("#admin-status")).to_have_text(
         "Access denied (403): the API key or token is missing or wrong."
     )
+
+
+HOSTILE_NAME = '<img src=x onerror="document.title=1">.pdf'
+
+
+def test_file_names_are_shown_as_text_never_as_html(
+    upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    # File names come from whoever uploads: the page must show them, never run them.
+    file_id = upload_one(upload_page, local_stack, write_file(tmp_path, HOSTILE_NAME, pdf_bytes()))
+    page = upload_page.page
+    upload_page.open_admin(local_stack.api_key)
+    upload_page.list_files([file_id])
+
+    expect(upload_page.item(HOSTILE_NAME)).to_contain_text(HOSTILE_NAME)
+    expect(upload_page.admin_row(file_id)).to_contain_text(HOSTILE_NAME)
+    expect(upload_page.admin_row(file_id).get_by_role("checkbox")).to_have_accessible_name(
+        f"Select {HOSTILE_NAME}"
+    )
+    assert page.locator("main img").count() == 0
+    assert page.title() != "1"
+
+
+def test_the_admin_panel_works_from_the_keyboard(
+    upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    file_id = upload_one(upload_page, local_stack, write_file(tmp_path, "keys.pdf", pdf_bytes()))
+    page = upload_page.page
+    toggle = page.get_by_role("button", name="Administration")
+    toggle.focus()
+    page.keyboard.press("Space")
+    expect(page.get_by_label("API key")).to_be_focused()
+    page.keyboard.type(local_stack.api_key)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("File ids")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="List files")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(upload_page.admin_row(file_id)).to_contain_text("uploaded")
+
+    upload_page.admin_row(file_id).get_by_role("checkbox").focus()
+    page.keyboard.press("Space")
+    store = page.get_by_role("button", name="Store selected")
+    store.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#admin-status")).to_have_text("Stored 1 file.")
+    expect(upload_page.admin_row(file_id)).to_contain_text("stored")
+    # The keyboard user keeps their place: focus stays on the button and the row stays selected.
+    expect(store).to_be_focused()
+    expect(upload_page.admin_row(file_id).get_by_role("checkbox")).to_be_checked()
