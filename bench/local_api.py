@@ -77,12 +77,9 @@ class LocalStack:
 def spawn_local_stack(
     params: Mapping[str, str] | None = None,
     python_flags: tuple[str, ...] = (),
-    project_root: Path | None = None,
 ) -> LocalStack:
-    """Start the process and return at once (the API is not up yet).
-
-    With ``project_root``, the stack serves that root's template.yaml (``bench.stack_runner``).
-    """
+    """Start the process and return at once (the API is not up yet); ``params`` override the
+    template's parameters (``FILESTORE_PARAMS``)."""
     api_port, s3_port, web_port = free_port(), free_port(), free_port()
     api_key = secrets.token_urlsafe(30)[:40]
     env = dict(os.environ)
@@ -100,9 +97,7 @@ def spawn_local_stack(
     )
     log = tempfile.NamedTemporaryFile(prefix="bench-local-stack-", suffix=".log", delete=False)  # noqa: SIM115 - closed by stop()
     process = subprocess.Popen(
-        [sys.executable, *python_flags, "-m", "local_stack"]
-        if project_root is None
-        else [sys.executable, *python_flags, "-m", "bench.stack_runner", str(project_root)],
+        [sys.executable, *python_flags, "-m", "local_stack"],
         cwd=REPO_ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -146,11 +141,9 @@ def wait_for_config(stack: LocalStack, timeout: float = START_TIMEOUT_SECONDS) -
     raise RuntimeError(f"GET {url} gave no 200 within {timeout:.0f} s:\n{stack.log_tail()}")
 
 
-def start_local_stack(
-    params: Mapping[str, str] | None = None, project_root: Path | None = None
-) -> LocalStack:
+def start_local_stack(params: Mapping[str, str] | None = None) -> LocalStack:
     """Start a local stack and return once GET /config answers 200."""
-    stack = spawn_local_stack(params, project_root=project_root)
+    stack = spawn_local_stack(params)
     try:
         wait_for_config(stack)
     except BaseException:

@@ -165,6 +165,14 @@ def test_the_api_has_only_its_declared_stage() -> None:
     assert "StageName" not in deployments[0]["Properties"]
 
 
+def test_the_deployed_stage_carries_the_throttle_parameters() -> None:
+    resources = _transformed("False")["Resources"]
+    (stage,) = [item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Stage"]
+    (setting,) = stage["Properties"]["MethodSettings"]
+    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"}
+    assert setting["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
+
+
 def test_s3_notification_reaches_the_object_created_function() -> None:
     resources = _transformed("False")["Resources"]
     bucket = resources["StorageBucket"]["Properties"]

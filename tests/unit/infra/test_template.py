@@ -77,6 +77,17 @@ def test_parameters_have_the_documented_defaults_and_limits() -> None:
     assert parameters["AllowedOrigin"]["Default"] == "*"
     assert parameters["UploadTimeout"]["Default"] == 3600
     assert parameters["ExpireSchedule"]["Default"] == "rate(30 minutes)"
+    throttles = ("ApiThrottleRate", "ApiThrottleBurst", "AdminThrottleRate", "AdminThrottleBurst")
+    assert {name: parameters[name]["Default"] for name in throttles} == {
+        "ApiThrottleRate": 500,
+        "ApiThrottleBurst": 1000,
+        "AdminThrottleRate": 50,
+        "AdminThrottleBurst": 100,
+    }
+    for name in throttles:
+        assert parameters[name]["Type"] == "Number", name
+        assert parameters[name]["MinValue"] == 1, name
+        assert parameters[name]["Description"], name
 
 
 def test_functions_use_the_documented_handlers_and_runtime() -> None:
@@ -212,8 +223,10 @@ def test_usage_plan_with_throttle_quota_and_key_belongs_to_the_api_stage() -> No
     assert plan["ApiStages"] == [
         {"ApiId": {"Ref": "FilestoreApi"}, "Stage": {"Ref": "FilestoreApi.Stage"}}
     ]
-    assert plan["Throttle"]["RateLimit"] > 0
-    assert plan["Throttle"]["BurstLimit"] > 0
+    assert plan["Throttle"] == {
+        "RateLimit": {"Ref": "AdminThrottleRate"},
+        "BurstLimit": {"Ref": "AdminThrottleBurst"},
+    }
     assert plan["Quota"]["Limit"] > 0
     assert resources["FilestoreApiKey"]["Properties"]["Enabled"] is True
     plan_key = resources["FilestoreUsagePlanKey"]["Properties"]
@@ -222,6 +235,14 @@ def test_usage_plan_with_throttle_quota_and_key_belongs_to_the_api_stage() -> No
         "KeyType": "API_KEY",
         "UsagePlanId": {"Ref": "FilestoreUsagePlan"},
     }
+
+
+def test_stage_throttles_every_route_with_the_deployment_s_limits() -> None:
+    api = load_template()["Resources"]["FilestoreApi"]["Properties"]
+    (setting,) = api["MethodSettings"]
+    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
+    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"}
+    assert setting["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
 
 
 def test_api_includes_the_swagger_file_from_its_local_path() -> None:
