@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -21,6 +22,20 @@ TRACED_MODULES = ("botocore",)
 logger = Logger(service=SERVICE_NAME)
 tracer = Tracer(service=SERVICE_NAME, patch_modules=TRACED_MODULES)
 metrics = Metrics(service=SERVICE_NAME, namespace=METRICS_NAMESPACE)
+EMPTY_METRICS_WARNING = "No application metrics to publish"
+
+
+def quiet_empty_metrics_warning() -> None:
+    """Silence the warning ``log_metrics`` gives when an invocation published no metric.
+
+    Functions that count something only on some invocations (a refused request, an expiry run
+    with nothing due, a duplicate event) are fine without metrics; Powertools' documented
+    answer is this filter. Functions that never publish are not decorated with ``log_metrics``.
+    """
+    warnings.filterwarnings("ignore", message=EMPTY_METRICS_WARNING, category=UserWarning)
+
+
+quiet_empty_metrics_warning()
 
 
 class Metric(StrEnum):

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from filestore.container import get_service
 from filestore.http import new_router, resolve
-from filestore.observability import logger, metrics, tracer
+from filestore.observability import logger, tracer
 
 router = new_router()
 
@@ -22,8 +22,8 @@ def get_config() -> dict[str, Any]:
     return get_service().config()
 
 
+# No @metrics.log_metrics: this function publishes no metric, so there is nothing to flush.
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(router, event, context)

@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from aws_lambda_powertools import Tracer
 
-from handlers import create_file, delete_files, describe_files, store_files
+from filestore import observability
+from handlers import create_file, delete_files, describe_files, get_config, store_files
 from tests.helpers.aws import REPO_ROOT, api_event, call_api
 
 if TYPE_CHECKING:
@@ -127,6 +129,32 @@ def test_expiry_counts_expired_files(
     files.expire()
 
     assert emitted_metrics(capsys.readouterr().out) == {"FilesExpired": 2}
+
+
+def test_functions_that_publish_no_metrics_neither_warn_nor_print_metrics(
+    files: Files, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stored = files.stored()
+    capsys.readouterr()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the call
+        config = call_api(get_config, api_event("GET", "/config"))
+        described = call_api(describe_files, api_event("POST", "/files", body=[stored["id"]]))
+
+    assert (config.status, described.status) == (200, 200)
+    assert emitted_metrics(capsys.readouterr().out) == {}
+
+
+def test_invocations_with_nothing_to_count_do_not_warn(files: Files) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        observability.quiet_empty_metrics_warning()  # as on import, which pytest's filters undo
+        refused = call_api(create_file, api_event("POST", "/file", body={"size": 3}))
+        tally = files.expire()  # nothing is due
+
+    assert refused.status == 400
+    assert tally["expired"] == 0
 
 
 # A fresh interpreter set up as Lambda runs it with Tracing: Active (tracing is off in this one).
