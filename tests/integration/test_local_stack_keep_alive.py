@@ -1,0 +1,71 @@
+"""The local API's HTTP/1.1 connections: kept open between requests, closed when that is unsafe."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.helpers.stack import RunningStack
+
+pytestmark = pytest.mark.local_only
+
+
+def _connection(stack: RunningStack) -> tuple[http.client.HTTPConnection, str]:
+    url = urlsplit(stack.api_url)
+    assert url.hostname is not None and url.port is not None
+    return http.client.HTTPConnection(url.hostname, url.port, timeout=30), url.path
+
+
+def test_one_connection_serves_one_request_after_another(local_stack: RunningStack) -> None:
+    connection, stage = _connection(local_stack)
+    try:
+        ports = []
+        for body in (b'{"name": "a.txt", "size": 1, "type": "text/plain"}', None):
+            method, path = ("POST", "/file") if body else ("GET", "/config")
+            connection.request(method, stage + path, body=body)
+            assert connection.sock is not None
+            ports.append(connection.sock.getsockname()[1])
+            response = connection.getresponse()
+            assert response.status == 200, response.read()
+            assert response.version == 11
+            assert response.getheader("Connection") is None
+            response.read()
+        assert ports[0] == ports[1]  # the second request went over the first one's connection
+    finally:
+        connection.close()
+
+
+def test_a_body_left_unread_closes_the_connection_after_the_answer(
+    local_stack: RunningStack,
+) -> None:
+    connection, _ = _connection(local_stack)
+    try:
+        # The dead-letters route reads no body: what is left of it must not be taken for the
+        # next request, so the server says it closes and does.
+        connection.request("GET", "/_local/dead-letters", body=b"x" * 1000)
+        response = connection.getresponse()
+        assert response.status == 200
+        assert response.getheader("Connection") == "close"
+        response.read()
+        assert response.will_close
+    finally:
+        connection.close()
+
+
+def test_an_http_1_0_request_gets_its_answer_and_the_connection_closes(
+    local_stack: RunningStack,
+) -> None:
+    url = urlsplit(local_stack.api_url)
+    assert url.hostname is not None and url.port is not None
+    with socket.create_connection((url.hostname, url.port), timeout=30) as raw:
+        raw.sendall(f"GET {url.path}/config HTTP/1.0\r\nHost: {url.netloc}\r\n\r\n".encode())
+        received = b""
+        while chunk := raw.recv(65536):  # ends only when the server closes the connection
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert b"Connection: close" in head
+    assert body.startswith(b"{")
