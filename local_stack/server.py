@@ -16,6 +16,7 @@ from local_stack.events import AsyncInvoker, S3EventDispatcher
 from local_stack.functions import FunctionRuntime, LocalEndpoints
 from local_stack.gateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
 from local_stack.invoke_api import InvokeApi
+from local_stack.keep_alive import make_server as make_keep_alive_server
 from local_stack.scheduler import ScheduleError, Scheduler, build_rules
 from local_stack.template import REGION, StackModel, UsagePlanModel, load_stack
 from local_stack.web import WebApp
@@ -196,15 +197,13 @@ class LocalStack:
                     raise _port_error(variable, port, err) from err
 
     def _start_dynamodb(self) -> None:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
-        from werkzeug.serving import make_server as make_werkzeug_server
+        from moto.moto_server.werkzeug_app import create_backend_app
 
         # DynamoDB alone (not moto's all-services dispatcher): nothing else is reachable
-        # unauthenticated on this internal port, in particular not S3.
+        # unauthenticated on this internal port, in particular not S3. The keep-alive server
+        # lets each worker's boto3 client reuse its connection (werkzeug's closes every one).
         app = create_backend_app("dynamodb")
-        server = make_werkzeug_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
-        )
+        server = make_keep_alive_server("127.0.0.1", 0, app)
         self._serve("DynamoDB", server)
         self.dynamodb_url = f"http://127.0.0.1:{server.server_address[1]}"
 
