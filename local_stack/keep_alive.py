@@ -182,4 +182,24 @@ def make_server(
     return server
 
 
-__all__: list[str] = ["KeepAliveRequestHandler", "ThreadingWSGIServer", "make_server"]
+def serve_on_socket(listening: socket.socket, app: WSGIApplication) -> ThreadingWSGIServer:
+    """A threaded keep-alive HTTP server for `app` on a socket that already listens."""
+    server = ThreadingWSGIServer(
+        listening.getsockname(), KeepAliveRequestHandler, bind_and_activate=False
+    )
+    server.socket.close()  # the one made by the constructor; `listening` replaces it
+    server.socket = listening
+    server.server_address = listening.getsockname()
+    host, port = server.server_address[:2]
+    server.server_name, server.server_port = str(host), int(port)
+    server.setup_environ()
+    server.set_app(app)
+    return server
+
+
+__all__: list[str] = [
+    "KeepAliveRequestHandler",
+    "ThreadingWSGIServer",
+    "make_server",
+    "serve_on_socket",
+]
