@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from local_stack.config import LocalConfig
-from local_stack.dynamodb_process import DynamoDBProcess, DynamoDBStartError
 from local_stack.events import AsyncInvoker, S3EventDispatcher
 from local_stack.functions import FunctionRuntime, LocalEndpoints
 from local_stack.gateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
@@ -108,11 +107,16 @@ class LocalStack:
         # moto adds "Access-Control-Allow-Origin: *" to every answer unless told not to; the
         # S3 endpoint applies the bucket's own CORS rules instead.
         os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
-        from local_stack.s3 import BucketSettings, S3Endpoint, create_backend
-
         self._check_ports_free()
-        self._start_dynamodb()
-        self._create_table()
+        # moto's DynamoDB runs in its own process: its share of each request (about a third of
+        # the stack's CPU for POST /file) then runs on the other core instead of under this
+        # process's GIL with the gateway and the S3 endpoint. Forked before any thread starts.
+        from local_stack.dynamodb_process import DynamoDBProcess
+
+        dynamodb = DynamoDBProcess()
+        self._closers.append(dynamodb.close)
+        self.dynamodb_url = dynamodb.url
+        from local_stack.s3 import BucketSettings, S3Endpoint, create_backend
 
         functions = self.model.functions
         endpoints = LocalEndpoints(
@@ -144,6 +148,7 @@ class LocalStack:
         self._closers.append(endpoint.close)
         self._serve("S3", self._werkzeug_server(self.config.s3_port, endpoint, "FILESTORE_S3_PORT"))
         self._create_buckets()
+        self._create_table()  # before the scheduler or any function can reach DynamoDB
 
         scheduler = Scheduler(
             build_rules(functions, datetime.now(UTC), self.config.schedule_speedup),
@@ -195,18 +200,6 @@ class LocalStack:
                     probe.bind((self.config.host, port))
                 except OSError as err:
                     raise _port_error(variable, port, err) from err
-
-    def _start_dynamodb(self) -> None:
-        # moto's DynamoDB runs in its own process: its share of each request (about a third of
-        # the stack's CPU for POST /file) then runs on the other core instead of under this
-        # process's GIL with the gateway and the S3 endpoint.
-        dynamodb = DynamoDBProcess()
-        self._closers.append(dynamodb.close)
-        try:
-            dynamodb.wait_ready()
-        except DynamoDBStartError as err:
-            raise StartupError(str(err)) from err
-        self.dynamodb_url = dynamodb.url
 
     def _client(self, service: str, endpoint_url: str) -> Any:
         import boto3

@@ -17,7 +17,6 @@ pytestmark = pytest.mark.local_only
 def test_it_serves_dynamodb_until_closed_then_ends_and_frees_its_port() -> None:
     dynamodb = DynamoDBProcess()
     try:
-        dynamodb.wait_ready()
         client = boto3.client(
             "dynamodb",
             endpoint_url=dynamodb.url,
@@ -39,7 +38,7 @@ def test_it_serves_dynamodb_until_closed_then_ends_and_frees_its_port() -> None:
         assert b"ListAllMyBucketsResult" not in s3_listing.content
     finally:
         dynamodb.close()
-    assert dynamodb.process.poll() is not None, "the DynamoDB process outlived close()"
+    assert not dynamodb.process.is_alive(), "the DynamoDB process outlived close()"
     port = urlsplit(dynamodb.url).port
     assert port is not None
     with socket.socket() as probe:
