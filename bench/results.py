@@ -53,6 +53,7 @@ class BenchConfig:
     throughput_clients: int
     upload_bytes: int
     upload_runs: int
+    event_uploads: int
     cold_start_runs: int
     cold_start_modules: int | None  # None: every handler module
     expiry_stored_counts: tuple[int, ...]
@@ -72,6 +73,7 @@ FULL = BenchConfig(
     throughput_clients=8,
     upload_bytes=50 * 1024 * 1024,
     upload_runs=5,
+    event_uploads=100,
     cold_start_runs=9,
     cold_start_modules=None,
     expiry_stored_counts=(0, 1_000, 10_000),
@@ -87,6 +89,7 @@ SMOKE = BenchConfig(
     throughput_clients=2,
     upload_bytes=1024 * 1024,
     upload_runs=1,
+    event_uploads=5,
     cold_start_runs=1,
     cold_start_modules=2,
     expiry_stored_counts=(0, 50),
