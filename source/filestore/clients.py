@@ -13,7 +13,15 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 # Endpoints come from boto3's standard AWS_ENDPOINT_URL_* variables (the local stack sets them).
-CLIENT_CONFIG = Config(signature_version="s3v4", retries={"mode": "standard"})
+# Virtual-hosted addressing makes presigned URLs use the bucket's regional host
+# (bucket.s3.<region>.amazonaws.com): botocore's default, the global host, answers a new bucket
+# outside us-east-1 with a 307 redirect, which a browser's CORS upload cannot follow. An endpoint
+# given as an IP address and port (the local stack's) still gets path-style URLs.
+CLIENT_CONFIG = Config(
+    signature_version="s3v4",
+    retries={"mode": "standard"},
+    s3={"addressing_style": "virtual"},
+)
 
 
 @cache
