@@ -26,7 +26,10 @@ def no_serving(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("params", "reason"),
     [
-        ("'ExpireSchedule=rate(1 minutes)'", "use the unit in the singular for 1"),
+        # template.yaml's AllowedPattern refuses it, with its ConstraintDescription.
+        ("'ExpireSchedule=rate(1 minutes)'", "must be rate(1 minute|hour|day)"),
+        # The pattern lets it through; the scheduler refuses it as EventBridge would.
+        ("'ExpireSchedule=cron(99 * * * ? *)'", "'99' is outside 0-59"),
         ("'ExpireSchedule=every hour'", "every hour"),
         ("StoreOnLoad=yes", "is not one of: True, False"),
         ("NoSuchParameter=1", "unknown template parameter(s): NoSuchParameter"),
@@ -48,6 +51,7 @@ def test_a_schedule_left_out_by_the_conditions_is_not_checked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # With StoreOnLoad=True the expiry function and its schedule do not exist, as in AWS.
-    monkeypatch.setenv("FILESTORE_PARAMS", "StoreOnLoad=True 'ExpireSchedule=rate(1 minutes)'")
+    # (A cron minute of 99 passes the template's AllowedPattern; EventBridge would refuse it.)
+    monkeypatch.setenv("FILESTORE_PARAMS", "StoreOnLoad=True 'ExpireSchedule=cron(99 * * * ? *)'")
     with pytest.raises(AssertionError, match="started serving"):
         entry.main()
