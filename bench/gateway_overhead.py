@@ -210,13 +210,14 @@ def measure(session: Session) -> FigureResult:
         ),
         "",
         "The GET /config row is the fixed cost of a request through the local API and its "
-        "client: HTTP client and server (wsgiref), route match, request validation, the proxy "
-        "event, the JSON round-trip over the worker's pipes and the response mapping. The "
-        "`Gateway.handle` row is the gateway's own logic (route, validation, event, response), "
-        "measured in this process with a function that answers at once. The bare HTTP rows are "
-        "the same client against a trivial app in its own process. What GET /config costs "
-        "beyond bare HTTP and the gateway logic is the worker round-trip (JSON lines over "
-        "pipes, read by a thread in the stack process) and the per-request logging.",
+        "client: HTTP client and server (`local_stack.keep_alive`: wsgiref with HTTP/1.1 "
+        "keep-alive), route match, request validation, the proxy event, the JSON round-trip "
+        "over the worker's pipes and the response mapping. The `Gateway.handle` row is the "
+        "gateway's own logic (route, validation, event, response), measured in this process "
+        "with a function that answers at once. The bare HTTP rows are the same client against "
+        "a trivial app in its own process; the first uses the local API's own server. What "
+        "GET /config costs beyond that bare HTTP and the gateway logic is the worker round-trip "
+        "(JSON lines over pipes, read by the invoking thread) and the per-request logging.",
     ]
     session.state.extra["gateway_logic_p50_ms"] = median(logic)
     session.state.extra["api_p50_ms"] = api_p50
@@ -226,8 +227,8 @@ def measure(session: Session) -> FigureResult:
         f"through the local API costs {median(config_api):.2f} ms even when the handler does "
         f"nothing (GET /config); the gateway's own logic is {median(logic):.2f} ms of that, "
         f"the rest is HTTP and the JSON round-trip over the worker process's pipes. Bare HTTP to "
-        f"a trivial app costs {floors['wsgiref']:.2f} ms on a wsgiref server with HTTP/1.0 like "
-        f"the local API's (a new TCP connection and thread per request) against "
-        f"{floors['werkzeug']:.2f} ms with HTTP/1.1 keep-alive",
+        f"a trivial app on the local API's own keep-alive server costs "
+        f"{floors['keep_alive']:.2f} ms (against {floors['werkzeug']:.2f} ms on werkzeug's "
+        "server, which opens a new connection per request)",
     )
     return result

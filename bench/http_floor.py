@@ -1,4 +1,4 @@
-"""The cost of bare HTTP on this machine: a trivial WSGI app behind the two kinds of server."""
+"""The cost of bare HTTP on this machine: a trivial WSGI app behind two kinds of server."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from contextlib import contextmanager
 import requests
 
 from bench.local_api import HOST, free_port
+from bench.results import REPO_ROOT
 
 _SERVER = """
 import sys
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 
 def app(environ, start_response):
@@ -28,31 +27,32 @@ def app(environ, start_response):
 
 
 kind, port = sys.argv[1], int(sys.argv[2])
-if kind == "wsgiref":
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
+if kind == "keep_alive":
+    from local_stack.keep_alive import make_server
+
+    make_server("127.0.0.1", port, app).serve_forever()
+else:
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     class Quiet(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    make_server("127.0.0.1", port, app, server_class=Server, handler_class=Quiet).serve_forever()
-else:
-    from werkzeug.serving import WSGIRequestHandler as Handler, make_server as werkzeug_server
-
-    class KeepAlive(Handler):
-        protocol_version = "HTTP/1.1"
-
         def log_request(self, *args, **kwargs):
             pass
 
-    werkzeug_server("127.0.0.1", port, app, threaded=True,
-                    request_handler=KeepAlive).serve_forever()
+    make_server("127.0.0.1", port, app, threaded=True, request_handler=Quiet).serve_forever()
 """
 
+# Whether each server keeps the connection open, as its label says (checked on every run).
+KEEPS_CONNECTION = {"keep_alive": True, "werkzeug": False}
+
 SERVERS = {
-    "wsgiref": "wsgiref threaded server, HTTP/1.0: a new connection per request (as the local API)",
-    "werkzeug": "werkzeug threaded server, HTTP/1.1 keep-alive",
+    "keep_alive": (
+        "`local_stack.keep_alive` threaded server (the local API's own), HTTP/1.1 keep-alive: "
+        "one connection for all requests"
+    ),
+    "werkzeug": (
+        "werkzeug threaded server (as the local S3 endpoint), HTTP/1.1 but `Connection: close`: "
+        "a new connection per request"
+    ),
 }
 
 
@@ -65,6 +65,8 @@ def trivial_server(kind: str) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     url = f"http://{HOST}:{port}/"
     try:
@@ -84,10 +86,14 @@ def trivial_server(kind: str) -> Iterator[str]:
 
 
 def floor_latencies(kind: str, count: int) -> list[float]:
-    """Sequential GETs of a trivial app over one keep-alive ``requests.Session``."""
+    """Sequential GETs of a trivial app over one ``requests.Session`` (it reuses the connection
+    whenever the server keeps it open)."""
     with trivial_server(kind) as url, requests.Session() as http:
         for _ in range(20):
-            http.get(url, timeout=30)
+            answer = http.get(url, timeout=30)
+        closes = answer.headers.get("Connection", "").lower() == "close"
+        if closes == KEEPS_CONNECTION[kind]:
+            raise RuntimeError(f"the trivial {kind} server does not behave as its label says")
         samples = []
         for _ in range(count):
             started = time.perf_counter()

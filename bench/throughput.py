@@ -140,16 +140,27 @@ def _children(pid: int) -> list[int]:
     return children
 
 
+def _is_function_worker(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"function_worker.py" in command
+
+
 def cpu_snapshot(stack: LocalStack) -> dict[str, float]:
-    """CPU seconds used so far by the stack's server process, its workers and this process."""
+    """CPU seconds used so far by the stack's process, its DynamoDB child, its workers and us."""
     own = os.times()
+    children = _children(stack.process.pid)
+    workers = [child for child in children if _is_function_worker(child)]
     return {
         "benchmark clients": own.user + own.system,
-        "local stack process (HTTP servers, gateway, S3 endpoint, DynamoDB)": _cpu_seconds(
-            stack.process.pid
+        "local stack process (HTTP servers, gateway, S3 endpoint)": _cpu_seconds(stack.process.pid),
+        "DynamoDB (moto, in a child process forked by the stack)": sum(
+            _cpu_seconds(child) for child in children if child not in workers
         ),
-        "function workers (handlers)": sum(
-            _cpu_seconds(child) for child in _children(stack.process.pid)
+        "function workers (handlers, one process each)": sum(
+            _cpu_seconds(child) for child in workers
         ),
     }
 
