@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from xml.etree import ElementTree
 
 import boto3
 import pytest
@@ -23,13 +22,7 @@ from local_stack.s3.testing import (
     boto3_client,
     send,
 )
-
-
-@pytest.fixture
-def s3() -> Iterator[LocalS3]:
-    harness = LocalS3()
-    yield harness
-    harness.close()
+from tests.helpers.s3_errors import s3_error
 
 
 @pytest.fixture
@@ -40,10 +33,7 @@ def public_s3() -> Iterator[LocalS3]:
 
 
 def error_of(response: object) -> dict[str, str]:
-    data = getattr(response, "data")  # noqa: B009 - werkzeug TestResponse
-    root = ElementTree.fromstring(data)
-    assert root.tag == "Error", data
-    return {child.tag: child.text or "" for child in root}
+    return s3_error(getattr(response, "data"))  # noqa: B009 - werkzeug TestResponse
 
 
 def with_query(url: str, **changes: str) -> str:

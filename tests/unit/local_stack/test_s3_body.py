@@ -6,29 +6,14 @@ import base64
 import hashlib
 import io
 import zlib
-from collections.abc import Iterator
-from xml.etree import ElementTree
 
-import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from local_stack.s3.testing import ACCESS_KEY, SECRET_KEY, LocalS3, boto3_client
-
-
-@pytest.fixture
-def s3() -> Iterator[LocalS3]:
-    harness = LocalS3()
-    yield harness
-    harness.close()
-
-
-def error_code(data: bytes) -> str:
-    root = ElementTree.fromstring(data)
-    assert root.tag == "Error", data
-    return root.findtext("Code") or ""
+from tests.helpers.s3_errors import s3_error_code as error_code
 
 
 def stored(s3: LocalS3, key: str) -> bool:

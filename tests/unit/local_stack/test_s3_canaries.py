@@ -8,7 +8,7 @@ directly (accepted and stored).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from unittest import mock
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -17,13 +17,6 @@ from xml.etree import ElementTree
 import pytest
 
 from local_stack.s3.testing import LocalS3
-
-
-@pytest.fixture
-def s3() -> Iterator[LocalS3]:
-    harness = LocalS3()
-    yield harness
-    harness.close()
 
 
 @dataclass(frozen=True)

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree
-
-import pytest
 
 from local_stack.s3.backend import create_backend
 from local_stack.s3.testing import LocalS3
+from tests.helpers.s3_errors import s3_error_code as error_code
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from werkzeug.test import TestResponse
-
-
-@pytest.fixture
-def s3() -> Iterator[LocalS3]:
-    harness = LocalS3()
-    yield harness
-    harness.close()
-
-
-def error_code(data: bytes) -> str:
-    root = ElementTree.fromstring(data)
-    assert root.tag == "Error", data
-    return root.findtext("Code") or ""
 
 
 def test_a_second_upload_to_the_same_key_is_refused_with_412(s3: LocalS3) -> None:

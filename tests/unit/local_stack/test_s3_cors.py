@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from xml.etree import ElementTree
 
 import pytest
 
 from local_stack.s3.testing import ORIGIN, LocalS3
+from tests.helpers.s3_errors import s3_error as error_of
 
 RESTRICTED_RULES = [
     {
@@ -21,23 +21,10 @@ RESTRICTED_RULES = [
 
 
 @pytest.fixture
-def s3() -> Iterator[LocalS3]:
-    harness = LocalS3()
-    yield harness
-    harness.close()
-
-
-@pytest.fixture
 def restricted() -> Iterator[LocalS3]:
     harness = LocalS3(cors_rules=RESTRICTED_RULES)
     yield harness
     harness.close()
-
-
-def error_of(data: bytes) -> dict[str, str]:
-    root = ElementTree.fromstring(data)
-    assert root.tag == "Error", data
-    return {child.tag: child.text or "" for child in root}
 
 
 def preflight(s3: LocalS3, origin: str, method: str, headers: str = "") -> dict[str, str]:

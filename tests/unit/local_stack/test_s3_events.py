@@ -5,21 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
-import pytest
-
 from local_stack.s3 import event_key
 from local_stack.s3.testing import ACCESS_KEY, LocalS3
-
-
-@pytest.fixture
-def s3() -> Iterator[LocalS3]:
-    harness = LocalS3()
-    yield harness
-    harness.close()
 
 
 def md5(data: bytes) -> str:

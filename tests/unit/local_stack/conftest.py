@@ -1,0 +1,17 @@
+"""Fixtures shared by the local stack's unit tests: the in-process local S3 endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from local_stack.s3.testing import LocalS3
+
+
+@pytest.fixture
+def s3() -> Iterator[LocalS3]:
+    """The local S3 endpoint (SigV4, body checks, CORS, events) over a fresh moto backend."""
+    harness = LocalS3()
+    yield harness
+    harness.close()
