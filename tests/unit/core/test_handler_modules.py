@@ -9,32 +9,22 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.aws import REPO_ROOT, template_resource
-
-HANDLERS = {
-    "GetConfigFunction": "handlers.get_config.handler",
-    "CreateFileFunction": "handlers.create_file.handler",
-    "RevertFileFunction": "handlers.revert_file.handler",
-    "StoreFilesFunction": "handlers.store_files.handler",
-    "DescribeFilesFunction": "handlers.describe_files.handler",
-    "DeleteFilesFunction": "handlers.delete_files.handler",
-    "ObjectCreatedFunction": "handlers.object_created.handler",
-    "ExpireFilesFunction": "handlers.expire_files.handler",
-}
+from tests.helpers.contract import ARCHITECTURE_HANDLERS
 
 
-@pytest.mark.parametrize(("logical_id", "handler"), HANDLERS.items())
+@pytest.mark.parametrize(("logical_id", "handler"), ARCHITECTURE_HANDLERS.items())
 def test_template_points_each_function_at_its_handler(logical_id: str, handler: str) -> None:
     assert template_resource(logical_id)["Properties"]["Handler"] == handler
 
 
-@pytest.mark.parametrize("handler", HANDLERS.values())
+@pytest.mark.parametrize("handler", ARCHITECTURE_HANDLERS.values())
 def test_each_handler_is_callable(handler: str) -> None:
     module_name, _, attribute = handler.rpartition(".")
 
     assert callable(getattr(importlib.import_module(module_name), attribute))
 
 
-@pytest.mark.parametrize("handler", HANDLERS.values())
+@pytest.mark.parametrize("handler", ARCHITECTURE_HANDLERS.values())
 def test_each_handler_module_imports_vendor_first_and_stays_short(handler: str) -> None:
     path = REPO_ROOT / "source" / Path(*handler.split(".")[:2]).with_suffix(".py")
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runtime_context import ConfigurationError, Settings, get_settings
+from tests.helpers.contract import SETTINGS_VARIABLES
 
 
 def test_settings_are_read_from_the_template_variables(environment: dict[str, str]) -> None:
@@ -33,19 +34,7 @@ def test_settings_are_read_once_and_cached(monkeypatch: pytest.MonkeyPatch) -> N
     assert get_settings().max_file_size == 5
 
 
-@pytest.mark.parametrize(
-    "variable",
-    [
-        "TABLE_NAME",
-        "BUCKET_NAME",
-        "STORE_ON_UPLOAD",
-        "SIGNED_URL_EXPIRATION",
-        "MAX_FILE_SIZE",
-        "ALLOWED_TYPES",
-        "ALLOWED_ORIGIN",
-        "UPLOAD_TIMEOUT",
-    ],
-)
+@pytest.mark.parametrize("variable", SETTINGS_VARIABLES)
 def test_a_missing_variable_is_named(environment: dict[str, str], variable: str) -> None:
     incomplete = {k: v for k, v in environment.items() if k != variable}
 

@@ -9,35 +9,13 @@ from typing import Any
 import yaml
 from cfnlint.api import lint_file
 
+from tests.helpers.contract import ARCHITECTURE_HANDLERS, GLOBAL_ENVIRONMENT
 from tests.unit.infra.support import (
     TEMPLATE_PATH,
     load_template,
     packaged_template,
     references,
 )
-
-ENVIRONMENT = {
-    "TABLE_NAME",
-    "BUCKET_NAME",
-    "STORE_ON_UPLOAD",
-    "SIGNED_URL_EXPIRATION",
-    "MAX_FILE_SIZE",
-    "ALLOWED_TYPES",
-    "ALLOWED_ORIGIN",
-    "UPLOAD_TIMEOUT",
-    "POWERTOOLS_SERVICE_NAME",
-    "POWERTOOLS_METRICS_NAMESPACE",
-}
-HANDLERS = {
-    "GetConfigFunction": "handlers.get_config.handler",
-    "CreateFileFunction": "handlers.create_file.handler",
-    "RevertFileFunction": "handlers.revert_file.handler",
-    "StoreFilesFunction": "handlers.store_files.handler",
-    "DescribeFilesFunction": "handlers.describe_files.handler",
-    "DeleteFilesFunction": "handlers.delete_files.handler",
-    "ObjectCreatedFunction": "handlers.object_created.handler",
-    "ExpireFilesFunction": "handlers.expire_files.handler",
-}
 
 
 def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -93,13 +71,14 @@ def test_parameters_have_the_documented_defaults_and_limits() -> None:
 def test_functions_use_the_documented_handlers_and_runtime() -> None:
     template = load_template()
     functions = _resources(template, "AWS::Serverless::Function")
-    assert {name: fn["Properties"]["Handler"] for name, fn in functions.items()} == HANDLERS
+    handlers = {name: fn["Properties"]["Handler"] for name, fn in functions.items()}
+    assert handlers == ARCHITECTURE_HANDLERS
     globals_ = template["Globals"]["Function"]
     assert globals_["CodeUri"] == "source/"
     assert globals_["Runtime"] == "python3.13"
     assert globals_["Architectures"] == ["arm64"]
     assert globals_["Tracing"] == "Active"
-    assert set(globals_["Environment"]["Variables"]) == ENVIRONMENT
+    assert set(globals_["Environment"]["Variables"]) == GLOBAL_ENVIRONMENT
 
 
 def test_every_function_logs_to_its_own_group_with_retention() -> None:

@@ -19,20 +19,10 @@ from local_stack.template import (
     function_arn,
     load_stack,
 )
+from tests.helpers.contract import ARCHITECTURE_HANDLERS
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "template.yaml"
-
-ARCHITECTURE_FUNCTIONS = {
-    "GetConfigFunction": "handlers.get_config.handler",
-    "CreateFileFunction": "handlers.create_file.handler",
-    "RevertFileFunction": "handlers.revert_file.handler",
-    "StoreFilesFunction": "handlers.store_files.handler",
-    "DescribeFilesFunction": "handlers.describe_files.handler",
-    "DeleteFilesFunction": "handlers.delete_files.handler",
-    "ObjectCreatedFunction": "handlers.object_created.handler",
-    "ExpireFilesFunction": "handlers.expire_files.handler",
-}
 
 
 def _stack(resources: dict[str, Any], **extra: Any) -> StackModel:
@@ -61,7 +51,7 @@ def _all_strings(value: Any) -> list[str]:
 def test_real_template_has_the_architecture_functions_and_handlers() -> None:
     model = load_stack(TEMPLATE)
     handlers = {name: function.handler for name, function in model.functions.items()}
-    assert handlers == ARCHITECTURE_FUNCTIONS
+    assert handlers == ARCHITECTURE_HANDLERS
 
 
 def test_store_on_load_leaves_the_expiry_function_out() -> None:
