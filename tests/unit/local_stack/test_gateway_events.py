@@ -10,22 +10,14 @@ import pytest
 
 from local_stack.gateway import Gateway, HttpRequest
 from local_stack.lambda_types import InvocationResult
+from tests.helpers.gateway import lambda_proxy
 
 SWAGGER: dict[str, Any] = {
     "swagger": "2.0",
     "x-amazon-apigateway-binary-media-types": ["image/*", "application/octet-stream"],
     "securityDefinitions": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}},
     "paths": {
-        "/file/{id}": {
-            "post": {
-                "x-amazon-apigateway-integration": {
-                    "type": "aws_proxy",
-                    "httpMethod": "POST",
-                    "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-                    "arn:aws:lambda:us-east-1:123456789012:function:FileFunction/invocations",
-                }
-            }
-        },
+        "/file/{id}": {"post": {"x-amazon-apigateway-integration": lambda_proxy("FileFunction")}},
         "/files": {
             "get": {
                 "security": [{"api_key": []}],

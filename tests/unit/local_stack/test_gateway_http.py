@@ -12,20 +12,12 @@ from werkzeug.test import Client
 from local_stack.gateway import Gateway, make_wsgi_app
 from local_stack.gateway.http_server import RAW_HEADERS_KEY
 from local_stack.lambda_types import InvocationResult
+from tests.helpers.gateway import lambda_proxy
 
 SWAGGER: dict[str, Any] = {
     "swagger": "2.0",
     "paths": {
-        "/file/{id}": {
-            "post": {
-                "x-amazon-apigateway-integration": {
-                    "type": "aws_proxy",
-                    "httpMethod": "POST",
-                    "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-                    "arn:aws:lambda:us-east-1:123456789012:function:FileFunction/invocations",
-                }
-            }
-        }
+        "/file/{id}": {"post": {"x-amazon-apigateway-integration": lambda_proxy("FileFunction")}}
     },
 }
 

@@ -9,17 +9,9 @@ import pytest
 
 from local_stack.gateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
 from local_stack.lambda_types import InvocationResult
+from tests.helpers.gateway import lambda_proxy
 
 CORS = {"gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example'"}
-
-
-def _lambda(name: str) -> dict[str, Any]:
-    return {
-        "type": "aws_proxy",
-        "httpMethod": "POST",
-        "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-        f"arn:aws:lambda:us-east-1:123456789012:function:{name}/invocations",
-    }
 
 
 SWAGGER: dict[str, Any] = {
@@ -66,7 +58,7 @@ SWAGGER: dict[str, Any] = {
     },
     "paths": {
         "/open": {
-            "get": {"x-amazon-apigateway-integration": _lambda("Open")},
+            "get": {"x-amazon-apigateway-integration": lambda_proxy("Open")},
             "options": {
                 "x-amazon-apigateway-integration": {
                     "type": "mock",
@@ -90,7 +82,7 @@ SWAGGER: dict[str, Any] = {
         "/keyed": {
             "get": {
                 "security": [{"api_key": []}],
-                "x-amazon-apigateway-integration": _lambda("Keyed"),
+                "x-amazon-apigateway-integration": lambda_proxy("Keyed"),
             },
             "post": {
                 "security": [{"api_key": []}],
@@ -98,7 +90,7 @@ SWAGGER: dict[str, Any] = {
                 "parameters": [
                     {"name": "items", "in": "body", "schema": {"$ref": "#/definitions/Items"}}
                 ],
-                "x-amazon-apigateway-integration": _lambda("KeyedPost"),
+                "x-amazon-apigateway-integration": lambda_proxy("KeyedPost"),
             },
         },
         "/validated": {
@@ -110,7 +102,7 @@ SWAGGER: dict[str, Any] = {
                     {"name": "optional", "in": "query", "required": False, "type": "string"},
                     {"name": "item", "in": "body", "schema": {"$ref": "#/definitions/Item"}},
                 ],
-                "x-amazon-apigateway-integration": _lambda("Validated"),
+                "x-amazon-apigateway-integration": lambda_proxy("Validated"),
             }
         },
     },
@@ -199,8 +191,8 @@ def test_api_wide_security_applies_unless_the_operation_overrides_it(
         **SWAGGER,
         "security": [{"api_key": []}],
         "paths": {
-            "/a": {"get": {"x-amazon-apigateway-integration": _lambda("A")}},
-            "/b": {"get": {"security": [], "x-amazon-apigateway-integration": _lambda("B")}},
+            "/a": {"get": {"x-amazon-apigateway-integration": lambda_proxy("A")}},
+            "/b": {"get": {"security": [], "x-amazon-apigateway-integration": lambda_proxy("B")}},
         },
     }
     gateway = Gateway(swagger, "dev", recorder, KEYS)
@@ -353,7 +345,7 @@ def test_default_5xx_headers_apply_to_function_failures() -> None:
 
 
 def test_without_gateway_responses_errors_have_aws_default_bodies(recorder: Recorder) -> None:
-    swagger = {"paths": {"/a": {"get": {"x-amazon-apigateway-integration": _lambda("A")}}}}
+    swagger = {"paths": {"/a": {"get": {"x-amazon-apigateway-integration": lambda_proxy("A")}}}}
     response = _call(Gateway(swagger, "dev", recorder, {}), "GET", "/dev/b")
     assert json.loads(response.body) == {"message": "Missing Authentication Token"}
     assert _header(response, "Access-Control-Allow-Origin") is None

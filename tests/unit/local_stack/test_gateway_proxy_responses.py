@@ -11,22 +11,12 @@ import pytest
 
 from local_stack.gateway import Gateway, HttpRequest, HttpResponse
 from local_stack.lambda_types import FunctionNotFoundError, InvocationResult
+from tests.helpers.gateway import lambda_proxy
 
 SWAGGER: dict[str, Any] = {
     "swagger": "2.0",
     "x-amazon-apigateway-binary-media-types": ["application/pdf"],
-    "paths": {
-        "/thing": {
-            "get": {
-                "x-amazon-apigateway-integration": {
-                    "type": "aws_proxy",
-                    "httpMethod": "POST",
-                    "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-                    "arn:aws:lambda:us-east-1:123456789012:function:Thing/invocations",
-                }
-            }
-        }
-    },
+    "paths": {"/thing": {"get": {"x-amazon-apigateway-integration": lambda_proxy("Thing")}}},
 }
 
 

@@ -10,26 +10,19 @@ import pytest
 from local_stack.gateway import Gateway, HttpRequest
 from local_stack.gateway.routes import RouteTable
 from local_stack.lambda_types import InvocationResult
-
-
-def _lambda(name: str) -> dict[str, Any]:
-    return {
-        "type": "aws_proxy",
-        "httpMethod": "POST",
-        "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-        f"arn:aws:lambda:us-east-1:123456789012:function:{name}/invocations",
-    }
-
+from tests.helpers.gateway import lambda_proxy
 
 SWAGGER: dict[str, Any] = {
     "swagger": "2.0",
     "paths": {
-        "/files": {"get": {"x-amazon-apigateway-integration": _lambda("ListFiles")}},
-        "/files/special": {"get": {"x-amazon-apigateway-integration": _lambda("Special")}},
-        "/files/{id}": {"get": {"x-amazon-apigateway-integration": _lambda("GetFile")}},
+        "/files": {"get": {"x-amazon-apigateway-integration": lambda_proxy("ListFiles")}},
+        "/files/special": {"get": {"x-amazon-apigateway-integration": lambda_proxy("Special")}},
+        "/files/{id}": {"get": {"x-amazon-apigateway-integration": lambda_proxy("GetFile")}},
         "/any/{proxy+}": {
-            "x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": _lambda("Any")},
-            "delete": {"x-amazon-apigateway-integration": _lambda("DeleteAny")},
+            "x-amazon-apigateway-any-method": {
+                "x-amazon-apigateway-integration": lambda_proxy("Any")
+            },
+            "delete": {"x-amazon-apigateway-integration": lambda_proxy("DeleteAny")},
         },
     },
 }
@@ -111,7 +104,7 @@ def test_one_trailing_slash_reaches_the_resource(gateway: Gateway, recorder: Rec
 
 
 def test_stage_root_is_the_root_resource(recorder: Recorder) -> None:
-    swagger = {"paths": {"/": {"get": {"x-amazon-apigateway-integration": _lambda("Root")}}}}
+    swagger = {"paths": {"/": {"get": {"x-amazon-apigateway-integration": lambda_proxy("Root")}}}}
     gateway = Gateway(swagger, "dev", recorder, {})
     assert _get(gateway, "/dev")[0] == 200
     assert _get(gateway, "/dev/")[0] == 200
@@ -146,7 +139,10 @@ def test_authorizers_are_refused_rather_than_ignored() -> None:
         },
         "paths": {
             "/x": {
-                "get": {"security": [{"auth": []}], "x-amazon-apigateway-integration": _lambda("X")}
+                "get": {
+                    "security": [{"auth": []}],
+                    "x-amazon-apigateway-integration": lambda_proxy("X"),
+                }
             }
         },
     }
