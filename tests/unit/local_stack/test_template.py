@@ -143,6 +143,15 @@ def test_usage_plan_throttle_and_quota_come_from_the_template() -> None:
     assert (plan.quota_limit, plan.quota_period) == (100000, "DAY")
 
 
+def test_stage_throttle_comes_from_the_template_method_settings_and_its_parameters() -> None:
+    default = load_stack(TEMPLATE).api
+    overridden = load_stack(TEMPLATE, {"ApiThrottleRate": "7", "ApiThrottleBurst": "9"}).api
+    assert default is not None and default.stage_throttle is not None
+    assert (default.stage_throttle.rate_limit, default.stage_throttle.burst_limit) == (500.0, 1000)
+    assert overridden is not None and overridden.stage_throttle is not None
+    assert (overridden.stage_throttle.rate_limit, overridden.stage_throttle.burst_limit) == (7.0, 9)
+
+
 # ---- parameters ------------------------------------------------------------------------------
 
 
