@@ -55,31 +55,32 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _python(code: str, env: dict[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *flags, "-c", code],
+def _python(
+    code: str, env: dict[str, str], *args: str, flags: tuple[str, ...] = (), what: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python [flags] -c code [args]`` in a fresh interpreter; raise naming ``what``."""
+    done = subprocess.run(
+        [sys.executable, *flags, "-c", code, *args],
         env=env,
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed: {done.stderr.strip()[-800:]}")
+    return done
 
 
 def _wall_seconds(code: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    done = _python(code, env)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"python -c {code!r} failed: {done.stderr.strip()[-800:]}")
-    return elapsed
+    _python(code, env, what=f"python -c {code!r}")
+    return time.perf_counter() - started
 
 
 def import_breakdown(module: str, env: dict[str, str]) -> list[tuple[str, float]]:
     """The slowest imports under ``module`` (cumulative ms, one ``-X importtime`` run)."""
-    done = _python(f"import {module}", env, "-X", "importtime")
-    if done.returncode != 0:
-        raise RuntimeError(f"import {module} failed: {done.stderr.strip()[-800:]}")
+    done = _python(f"import {module}", env, flags=("-X", "importtime"), what=f"import {module}")
     entries = []
     for line in done.stderr.splitlines():
         match = _IMPORTTIME.match(line)
@@ -96,16 +97,7 @@ def import_steps(module: str, env: dict[str, str], runs: int) -> list[tuple[str,
     names = [*IMPORT_STEPS, module]
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-c", _STEP_TIMER, *names],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"step-wise import failed: {done.stderr.strip()[-800:]}")
+        done = _python(_STEP_TIMER, env, *names, what="step-wise import")
         for name, ms in zip(names, json.loads(done.stdout), strict=True):
             samples[name].append(ms)
     return [(name, median(samples[name])) for name in names]
@@ -129,16 +121,7 @@ def tracer_costs(env: dict[str, str], runs: int) -> dict[str, float]:
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
         for label, arguments in TRACER_VARIANTS.items():
-            done = subprocess.run(
-                [sys.executable, "-c", _TRACER_TIMER, arguments],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=120,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"timing {label} failed: {done.stderr.strip()[-800:]}")
+            done = _python(_TRACER_TIMER, env, arguments, what=f"timing {label}")
             samples[label].append(float(done.stdout.strip().splitlines()[-1]))
     return {label: median(values) for label, values in samples.items()}
 
