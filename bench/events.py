@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from local_stack.gateway.events import EventContext, build_event
+from local_stack.apigateway.proxy_event import EventContext, build_event
 
 
 def api_event(

@@ -19,8 +19,8 @@ from bench.local_api import LocalStack
 from bench.results import FigureResult
 from bench.session import Session
 from bench.stats import median, percentile
-from local_stack.functions import LocalEndpoints, function_environment
-from local_stack.lambda_types import InvocationResult
+from local_stack.awslambda.invocation import InvocationResult
+from local_stack.awslambda.runtime import LocalEndpoints, function_environment
 
 TARGET_MS = 1.5
 FUNCTION = "CreateFileFunction"
@@ -118,7 +118,7 @@ def _stub_function(function_name: str, event: dict[str, Any]) -> InvocationResul
 
 def gateway_logic_latencies(count: int) -> list[float]:
     """The local gateway's own work per POST /file (no sockets, a function that answers at once)."""
-    from local_stack.gateway import Gateway, HttpRequest
+    from local_stack.apigateway import Gateway, HttpRequest
 
     api = stack_model().api
     if api is None:
@@ -210,7 +210,7 @@ def measure(session: Session) -> FigureResult:
         ),
         "",
         "The GET /config row is the fixed cost of a request through the local API and its "
-        "client: HTTP client and server (`local_stack.keep_alive`: wsgiref with HTTP/1.1 "
+        "client: HTTP client and server (`local_stack.http.keep_alive`: wsgiref with HTTP/1.1 "
         "keep-alive), route match, request validation, the proxy event, the JSON round-trip "
         "over the worker's pipes and the response mapping. The `Gateway.handle` row is the "
         "gateway's own logic (route, validation, event, response), measured in this process "

@@ -28,7 +28,7 @@ def app(environ, start_response):
 
 kind, port = sys.argv[1], int(sys.argv[2])
 if kind == "keep_alive":
-    from local_stack.keep_alive import make_server
+    from local_stack.http.keep_alive import make_server
 
     make_server("127.0.0.1", port, app).serve_forever()
 else:
@@ -46,7 +46,7 @@ KEEPS_CONNECTION = {"keep_alive": True, "werkzeug": False}
 
 SERVERS = {
     "keep_alive": (
-        "`local_stack.keep_alive` threaded server (the local API's own), HTTP/1.1 keep-alive: "
+        "`local_stack.http.keep_alive` threaded server (the local API's own), HTTP/1.1 keep-alive: "
         "one connection for all requests"
     ),
     "werkzeug": (

@@ -6,8 +6,8 @@ from functools import cache
 from typing import Any
 
 from bench.results import REPO_ROOT
-from local_stack.cfn_yaml import load_cfn_yaml
-from local_stack.template import StackModel, load_stack
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.template import StackModel, load_stack
 
 SOURCE_DIR = REPO_ROOT / "source"
 HANDLERS_DIR = SOURCE_DIR / "handlers"

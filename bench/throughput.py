@@ -19,7 +19,7 @@ from bench.local_api import LocalStack, start_local_stack
 from bench.results import FigureResult
 from bench.session import Session
 from bench.stats import median, percentile
-from local_stack.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 TARGET_RPS = 200.0
 DESCRIBE_IDS = 10

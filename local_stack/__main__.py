@@ -9,9 +9,9 @@ import sys
 import threading
 from types import FrameType
 
+from local_stack.cloudformation.template import TemplateError
 from local_stack.config import ConfigError, load_config
-from local_stack.server import LocalStack, StartupError
-from local_stack.template import TemplateError
+from local_stack.stack import LocalStack, StartupError
 
 log = logging.getLogger("local_stack")
 

@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
-from local_stack.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -17,7 +17,7 @@ from types import TracebackType
 
 import requests
 
-from local_stack.template import load_stack
+from local_stack.cloudformation.template import load_stack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECONDS = 60.0

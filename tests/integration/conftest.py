@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
-from local_stack.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 if TYPE_CHECKING:
     from tests.helpers.stack import RunningStack

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from local_stack.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 if TYPE_CHECKING:
     from tests.integration.conftest import TargetVars

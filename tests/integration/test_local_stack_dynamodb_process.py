@@ -9,7 +9,7 @@ import boto3
 import pytest
 import requests
 
-from local_stack.dynamodb_process import DynamoDBProcess
+from local_stack.dynamodb.process import DynamoDBProcess
 
 pytestmark = pytest.mark.local_only
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from local_stack.scheduler import scheduled_event
+from local_stack.eventbridge.scheduler import scheduled_event
 from tests.helpers.stack import RunningStack, start_local_stack
 
 pytestmark = pytest.mark.local_only

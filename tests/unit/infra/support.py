@@ -13,7 +13,7 @@ import boto3
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-from local_stack.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE_PATH = ROOT / "template.yaml"

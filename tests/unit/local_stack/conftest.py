@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local_stack.s3.testing import LocalS3
+from local_stack.testing.s3_wsgi import LocalS3
 
 
 @pytest.fixture

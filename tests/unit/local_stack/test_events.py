@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from local_stack.events import AsyncInvoker, S3EventDispatcher, matching_functions
-from local_stack.lambda_types import InvocationResult
-from local_stack.template import FunctionModel, S3EventSource, function_arn
+from local_stack.awslambda.async_invoke import AsyncInvoker, S3EventDispatcher, matching_functions
+from local_stack.awslambda.invocation import InvocationResult
+from local_stack.cloudformation.template import FunctionModel, S3EventSource, function_arn
 
 
 def _function(

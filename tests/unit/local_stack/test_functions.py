@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from local_stack.functions import FunctionRuntime, LocalEndpoints, function_environment
-from local_stack.lambda_types import FunctionNotFoundError, InvocationResult
-from local_stack.template import FunctionModel, function_arn
+from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
+from local_stack.awslambda.runtime import FunctionRuntime, LocalEndpoints, function_environment
+from local_stack.cloudformation.template import FunctionModel, function_arn
 
 HANDLERS = """
 import decimal
@@ -197,7 +197,7 @@ def test_an_init_phase_past_its_limit_is_a_timeout_and_the_worker_is_killed(
     runtime: FunctionRuntime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Lambda allows 10 s of init, then retries the init inside the invocation's own Timeout.
-    monkeypatch.setattr("local_stack.functions.INIT_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr("local_stack.awslambda.runtime.INIT_TIMEOUT_SECONDS", 0.5)
     result = runtime.invoke("SlowInitFunction", {})
     assert result.error is not None
     assert result.error["errorType"] == "Sandbox.Timedout"
@@ -237,7 +237,7 @@ def test_an_unknown_function_is_not_found(runtime: FunctionRuntime) -> None:
 def test_worker_output_is_logged_with_the_function_name_and_a_report_line(
     runtime: FunctionRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="local_stack.functions")
+    caplog.set_level(logging.INFO, logger="local_stack.awslambda.runtime")
     runtime.invoke("EchoFunction", {"n": 7}, request_id="req-3")
     runtime.close()  # waits for the workers, so every line they wrote has been read
     messages = [record.getMessage() for record in caplog.records]

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from local_stack.events import AsyncInvoker
-from local_stack.invoke_api import InvokeApi
-from local_stack.lambda_types import InvocationResult
-from local_stack.template import FunctionModel
+from local_stack.awslambda.async_invoke import AsyncInvoker
+from local_stack.awslambda.invocation import InvocationResult
+from local_stack.awslambda.invoke_api import InvokeApi
+from local_stack.cloudformation.template import FunctionModel
 
 
 class FakeRuntime:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from local_stack.gateway import Gateway, HttpRequest
-from local_stack.lambda_types import InvocationResult
+from local_stack.apigateway import Gateway, HttpRequest
+from local_stack.awslambda.invocation import InvocationResult
 from tests.helpers.gateway import lambda_proxy
 
 SWAGGER: dict[str, Any] = {

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from local_stack.gateway import Gateway, make_wsgi_app
-from local_stack.gateway.http_server import RAW_HEADERS_KEY
-from local_stack.lambda_types import InvocationResult
+from local_stack.apigateway import Gateway, make_wsgi_app
+from local_stack.apigateway.http_server import RAW_HEADERS_KEY
+from local_stack.awslambda.invocation import InvocationResult
 from tests.helpers.gateway import lambda_proxy
 
 SWAGGER: dict[str, Any] = {
@@ -103,7 +103,7 @@ def test_without_fallback_paths_outside_the_stage_are_403(recorder: Recorder) ->
 def test_every_call_is_logged_with_method_path_status_and_milliseconds(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="local_stack.gateway.http_server"):
+    with caplog.at_level(logging.INFO, logger="local_stack.apigateway.http_server"):
         client.post("/dev/file/abc")
         client.get("/dev/nowhere")
         client.get("/_local/health")

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from local_stack.gateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
-from local_stack.lambda_types import InvocationResult
+from local_stack.apigateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
+from local_stack.awslambda.invocation import InvocationResult
 from tests.helpers.gateway import lambda_proxy
 
 CORS = {"gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example'"}

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from local_stack.gateway import Gateway, HttpRequest, HttpResponse
-from local_stack.lambda_types import FunctionNotFoundError, InvocationResult
+from local_stack.apigateway import Gateway, HttpRequest, HttpResponse
+from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
 from tests.helpers.gateway import lambda_proxy
 
 SWAGGER: dict[str, Any] = {

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 import local_stack.__main__ as entry
-from local_stack.server import LocalStack
+from local_stack.stack import LocalStack
 
 
 @pytest.fixture(autouse=True)

@@ -14,10 +14,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from local_stack.s3.testing import (
-    ACCESS_KEY,
+from local_stack.account import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from local_stack.testing.s3_wsgi import (
     LOCAL_ENDPOINT,
-    SECRET_KEY,
     LocalS3,
     boto3_client,
     send,
@@ -95,7 +94,7 @@ def test_a_changed_signature_is_refused_with_the_canonical_request(s3: LocalS3) 
 
     error = error_of(response)
     assert (response.status_code, error["Code"]) == (403, "SignatureDoesNotMatch")
-    assert error["AWSAccessKeyId"] == ACCESS_KEY
+    assert error["AWSAccessKeyId"] == ACCESS_KEY_ID
     assert error["CanonicalRequest"].startswith(f"PUT\n/{s3.bucket}/file-1\n")
     assert error["RequestId"] == response.headers["x-amz-request-id"]
 
@@ -148,7 +147,7 @@ def test_urls_living_longer_than_a_week_are_refused(s3: LocalS3) -> None:
 
 
 def test_an_unknown_access_key_is_refused(s3: LocalS3) -> None:
-    stranger = boto3_client(s3.endpoint, access_key="AKIDUNKNOWN", secret_key=SECRET_KEY)
+    stranger = boto3_client(s3.endpoint, access_key="AKIDUNKNOWN", secret_key=SECRET_ACCESS_KEY)
 
     with pytest.raises(ClientError) as raised:
         stranger.head_object(Bucket=s3.bucket, Key="anything")
@@ -162,7 +161,7 @@ def test_an_unknown_access_key_is_refused(s3: LocalS3) -> None:
 
 
 def test_a_wrong_secret_is_refused_with_signature_does_not_match(s3: LocalS3) -> None:
-    impostor = boto3_client(s3.endpoint, access_key=ACCESS_KEY, secret_key="not-the-secret")
+    impostor = boto3_client(s3.endpoint, access_key=ACCESS_KEY_ID, secret_key="not-the-secret")
 
     with pytest.raises(ClientError) as raised:
         impostor.put_object(Bucket=s3.bucket, Key="file-1", Body=b"x")
@@ -253,7 +252,7 @@ def signed_headers(
 ) -> dict[str, str]:
     """Headers of a request signed in the Authorization header by botocore's S3 signer."""
     request = AWSRequest(method=method, url=url, headers=headers or {}, data=body)
-    S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(request)
+    S3SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", "us-east-1").add_auth(request)
     return {name: str(value) for name, value in request.headers.items()}
 
 
@@ -299,8 +298,8 @@ def test_a_credential_for_another_region_is_refused(s3: LocalS3) -> None:
         "s3",
         endpoint_url=LOCAL_ENDPOINT,
         region_name="eu-west-1",
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
         config=boto3.session.Config(signature_version="s3v4"),
     )
     url = other.generate_presigned_url("get_object", Params={"Bucket": s3.bucket, "Key": "k"})
@@ -317,8 +316,8 @@ def test_sigv2_presigned_urls_are_refused_as_by_new_buckets(s3: LocalS3) -> None
         "s3",
         endpoint_url=LOCAL_ENDPOINT,
         region_name="us-east-1",
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
         config=boto3.session.Config(signature_version="s3"),
     )
     url = legacy.generate_presigned_url("get_object", Params={"Bucket": s3.bucket, "Key": "k"})
@@ -358,8 +357,8 @@ def test_a_session_token_the_local_stack_never_issued_is_refused(s3: LocalS3) ->
         "s3",
         endpoint_url=LOCAL_ENDPOINT,
         region_name="us-east-1",
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
         aws_session_token="made-up-token",
         config=boto3.session.Config(signature_version="s3v4"),
     )

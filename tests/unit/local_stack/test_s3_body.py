@@ -12,7 +12,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from local_stack.s3.testing import ACCESS_KEY, SECRET_KEY, LocalS3, boto3_client
+from local_stack.account import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from local_stack.testing.s3_wsgi import (
+    LocalS3,
+    boto3_client,
+)
 from tests.helpers.s3_errors import s3_error_code as error_code
 
 
@@ -28,7 +32,7 @@ class FixedPayloadSigner(S3SigV4Auth):
     """botocore's S3 signer declaring a given x-amz-content-sha256 instead of hashing."""
 
     def __init__(self, payload: str) -> None:
-        super().__init__(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1")
+        super().__init__(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", "us-east-1")
         self._payload = payload
 
     def payload(self, request: AWSRequest) -> str:
@@ -40,7 +44,9 @@ def header_signed(
 ) -> dict[str, str]:
     request = AWSRequest(method="PUT", url=url, headers=headers, data=body)
     if payload is None:
-        S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(request)
+        S3SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", "us-east-1").add_auth(
+            request
+        )
     else:
         FixedPayloadSigner(payload).add_auth(request)
     return {name: str(value) for name, value in request.headers.items()}
@@ -101,8 +107,8 @@ def test_a_wrong_checksum_header_is_refused(s3: LocalS3) -> None:
 def test_boto3_streaming_uploads_over_https_are_decoded_from_aws_chunked(s3: LocalS3) -> None:
     https_client = boto3_client(
         s3.endpoint,
-        access_key=ACCESS_KEY,
-        secret_key=SECRET_KEY,
+        access_key=ACCESS_KEY_ID,
+        secret_key=SECRET_ACCESS_KEY,
         endpoint_url="https://127.0.0.1:4566",
     )
     sent: list[dict[str, str]] = []

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from local_stack.s3.testing import LocalS3
+from local_stack.testing.s3_wsgi import LocalS3
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from local_stack.s3.backend import create_backend
-from local_stack.s3.testing import LocalS3
+from local_stack.testing.s3_wsgi import LocalS3
 from tests.helpers.s3_errors import s3_error_code as error_code
 
 if TYPE_CHECKING:

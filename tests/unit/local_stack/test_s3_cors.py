@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local_stack.s3.testing import ORIGIN, LocalS3
+from local_stack.testing.s3_wsgi import ORIGIN, LocalS3
 from tests.helpers.s3_errors import s3_error as error_of
 
 RESTRICTED_RULES = [

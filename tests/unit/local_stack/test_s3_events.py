@@ -8,8 +8,11 @@ import threading
 from typing import Any
 from urllib.parse import unquote_plus
 
+from local_stack.account import ACCESS_KEY_ID
 from local_stack.s3 import event_key
-from local_stack.s3.testing import ACCESS_KEY, LocalS3
+from local_stack.testing.s3_wsgi import (
+    LocalS3,
+)
 
 
 def md5(data: bytes) -> str:
@@ -28,7 +31,7 @@ def test_a_presigned_upload_emits_one_record_in_the_aws_shape(s3: LocalS3) -> No
         "awsRegion": "us-east-1",
         "eventTime": record["eventTime"],
         "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": f"AWS:{ACCESS_KEY}"},
+        "userIdentity": {"principalId": f"AWS:{ACCESS_KEY_ID}"},
         "requestParameters": {"sourceIPAddress": "127.0.0.1"},
         "responseElements": {
             "x-amz-request-id": response.headers["x-amz-request-id"],

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from local_stack.scheduler import (
+from local_stack.cloudformation.template import FunctionModel, ScheduleEventSource
+from local_stack.eventbridge.scheduler import (
     CronSchedule,
     RateSchedule,
     ScheduleError,
@@ -16,7 +17,6 @@ from local_stack.scheduler import (
     parse_schedule,
     scheduled_event,
 )
-from local_stack.template import FunctionModel, ScheduleEventSource
 
 START = datetime(2026, 3, 2, 10, 30, 15, tzinfo=UTC)  # a Monday
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack.template import (
+from local_stack.cloudformation.template import (
     ACCOUNT_ID,
     REGION,
     StackModel,

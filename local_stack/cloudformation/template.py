@@ -10,12 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local_stack.cfn_yaml import load_cfn_yaml
-
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
-STACK_NAME = "filestore-local"
-REST_API_ID = "local"
+from local_stack.account import ACCOUNT_ID, REGION, REST_API_ID, STACK_NAME
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 _NO_VALUE: Any = object()  # what ``Ref: AWS::NoValue`` resolves to; removed from its parent
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")

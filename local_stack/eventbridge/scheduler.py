@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local_stack.template import ACCOUNT_ID, REGION, STACK_NAME, FunctionModel
+from local_stack.account import ACCOUNT_ID, REGION, STACK_NAME
+from local_stack.cloudformation.template import FunctionModel
 
-log = logging.getLogger("local_stack.scheduler")
+log = logging.getLogger("local_stack.eventbridge.scheduler")
 
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\(([^)]*)\)")

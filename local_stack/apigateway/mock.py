@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local_stack.gateway.media_types import essence
-from local_stack.gateway.parameters import RequestValues, header_parameters
-from local_stack.gateway.templates import render, select_template
+from local_stack.apigateway.media_types import essence
+from local_stack.apigateway.parameters import RequestValues, header_parameters
+from local_stack.apigateway.templates import render, select_template
 
 _STATUS_IN_TEMPLATE = re.compile(r'"statusCode"\s*:\s*"?(\d{3})"?')
 

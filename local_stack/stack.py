@@ -11,23 +11,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from local_stack.account import ACCESS_KEY_ID, API_KEY_ID, REGION, SECRET_ACCESS_KEY
+from local_stack.apigateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
+from local_stack.awslambda.async_invoke import AsyncInvoker, S3EventDispatcher
+from local_stack.awslambda.invoke_api import InvokeApi
+from local_stack.awslambda.runtime import FunctionRuntime, LocalEndpoints
+from local_stack.cloudformation.template import StackModel, UsagePlanModel, load_stack
 from local_stack.config import LocalConfig
-from local_stack.events import AsyncInvoker, S3EventDispatcher
-from local_stack.functions import FunctionRuntime, LocalEndpoints
-from local_stack.gateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
-from local_stack.invoke_api import InvokeApi
-from local_stack.scheduler import ScheduleError, Scheduler, build_rules
-from local_stack.template import REGION, StackModel, UsagePlanModel, load_stack
+from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
 from local_stack.web import WebApp
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger("local_stack")
-
-API_KEY_ID = "local-api-key"
-ACCESS_KEY_ID = "filestore-local"
-SECRET_ACCESS_KEY = "filestore-local-secret"  # noqa: S105 - public, local-only, documented
 
 
 class StartupError(RuntimeError):
@@ -111,7 +108,7 @@ class LocalStack:
         # moto's DynamoDB runs in its own process: its share of each request (about a third of
         # the stack's CPU for POST /file) then runs on the other core instead of under this
         # process's GIL with the gateway and the S3 endpoint. Forked before any thread starts.
-        from local_stack.dynamodb_process import DynamoDBProcess
+        from local_stack.dynamodb.process import DynamoDBProcess
 
         dynamodb = DynamoDBProcess()
         self._closers.append(dynamodb.close)

@@ -16,7 +16,7 @@ import threading
 
 from moto.moto_server.werkzeug_app import create_backend_app
 
-from local_stack.keep_alive import serve_on_socket
+from local_stack.http.keep_alive import serve_on_socket
 
 
 class DynamoDBProcess:

@@ -1,6 +1,6 @@
 """A Lambda-like worker process: imports one handler, then runs the invocations its parent sends.
 
-Run as ``python -u -P function_worker.py <module.function>``; standard library only, so the
+Run as ``python -u -P worker.py <module.function>``; standard library only, so the
 handler sees the same ``sys.path`` it would see in Lambda (the task root from ``PYTHONPATH``).
 
 Protocol (JSON lines): the parent writes one request per line on stdin; the worker answers on

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local_stack.gateway.parameters import RequestValues, header_parameters
-from local_stack.gateway.templates import render, select_template
+from local_stack.apigateway.parameters import RequestValues, header_parameters
+from local_stack.apigateway.templates import render, select_template
 
 GATEWAY_RESPONSES_KEY = "x-amazon-apigateway-gateway-responses"
 

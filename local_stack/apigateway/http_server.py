@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 from wsgiref.util import is_hop_by_hop
 
-from local_stack.gateway.gateway import MAX_PAYLOAD_BYTES, Gateway, HttpRequest
-from local_stack.keep_alive import KeepAliveRequestHandler, ThreadingWSGIServer
-from local_stack.keep_alive import make_server as make_keep_alive_server
+from local_stack.apigateway.gateway import MAX_PAYLOAD_BYTES, Gateway, HttpRequest
+from local_stack.http.keep_alive import KeepAliveRequestHandler, ThreadingWSGIServer
+from local_stack.http.keep_alive import make_server as make_keep_alive_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from local_stack.events import AsyncInvoker
-from local_stack.functions import FunctionRuntime
-from local_stack.lambda_types import FunctionNotFoundError
-from local_stack.template import function_arn
+from local_stack.awslambda.async_invoke import AsyncInvoker
+from local_stack.awslambda.invocation import FunctionNotFoundError
+from local_stack.awslambda.runtime import FunctionRuntime
+from local_stack.cloudformation.template import function_arn
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -13,20 +13,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local_stack.gateway import gateway_responses as types
-from local_stack.gateway import mock
-from local_stack.gateway.events import EventContext, build_event, first_header
-from local_stack.gateway.gateway_responses import GatewayResponses, ResponseType
-from local_stack.gateway.parameters import RequestValues
-from local_stack.gateway.responses import MalformedProxyResponseError, parse_proxy_response
-from local_stack.gateway.routes import RouteMatch, RouteTable
-from local_stack.gateway.throttle import Quota, QuotaCounters, Throttle, TokenBuckets
-from local_stack.gateway.validation import (
+from local_stack.apigateway import gateway_responses, mock
+from local_stack.apigateway.gateway_responses import GatewayResponses, ResponseType
+from local_stack.apigateway.parameters import RequestValues
+from local_stack.apigateway.proxy_event import EventContext, build_event, first_header
+from local_stack.apigateway.proxy_response import MalformedProxyResponseError, parse_proxy_response
+from local_stack.apigateway.routes import RouteMatch, RouteTable
+from local_stack.apigateway.throttle import Quota, QuotaCounters, Throttle, TokenBuckets
+from local_stack.apigateway.validation import (
     OperationValidator,
     RequestValidationError,
     build_validator,
 )
-from local_stack.lambda_types import FunctionNotFoundError, InvocationResult, Invoker
+from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult, Invoker
 
 __all__ = ["Gateway", "HttpRequest", "HttpResponse", "Quota", "Throttle"]
 
@@ -233,16 +232,16 @@ class Gateway:
         # stage all get 403 "Missing Authentication Token" (API Gateway assumes a signed call to
         # something you may not see), never 404 or 405.
         if stage_path is None:
-            raise _GatewayError(types.MISSING_AUTHENTICATION_TOKEN)
+            raise _GatewayError(gateway_responses.MISSING_AUTHENTICATION_TOKEN)
         match = self._routes.match(request.method, stage_path)
         if match is None:
-            raise _GatewayError(types.MISSING_AUTHENTICATION_TOKEN)
+            raise _GatewayError(gateway_responses.MISSING_AUTHENTICATION_TOKEN)
         method = self._methods[(match.route.resource, _method_key(match))]
         context.update(
             {"resourcePath": match.route.resource, "resourceId": match.route.resource_id}
         )
         if len(request.body) > MAX_PAYLOAD_BYTES:
-            raise _GatewayError(types.REQUEST_TOO_LARGE)
+            raise _GatewayError(gateway_responses.REQUEST_TOO_LARGE)
 
         api_key, api_key_id = self._check_api_key(request, method)
         self._check_limits(api_key_id)
@@ -250,7 +249,7 @@ class Gateway:
             try:
                 method.validator.validate(request.headers, request.query, request.body)
             except RequestValidationError as err:
-                response_type = types.response_type(err.response_type)
+                response_type = gateway_responses.response_type(err.response_type)
                 raise _GatewayError(response_type, err.message, err.details) from err
 
         values = RequestValues(request.headers, request.query, match.path_parameters)
@@ -263,7 +262,7 @@ class Gateway:
                     context,
                 )
             except mock.UnsupportedMediaTypeError as err:
-                raise _GatewayError(types.UNSUPPORTED_MEDIA_TYPE) from err
+                raise _GatewayError(gateway_responses.UNSUPPORTED_MEDIA_TYPE) from err
             return answer.status, answer.headers, answer.body
 
         event_context = EventContext(
@@ -302,7 +301,7 @@ class Gateway:
                 method.function_name,
                 err,
             )
-            raise _GatewayError(types.LAMBDA_FAILURE) from err
+            raise _GatewayError(gateway_responses.LAMBDA_FAILURE) from err
         trace_id = event["multiValueHeaders"]["X-Amzn-Trace-Id"][-1]
         return proxy.status, [*proxy.headers, ("X-Amzn-Trace-Id", trace_id)], proxy.body
 
@@ -310,13 +309,13 @@ class Gateway:
         # The stage throttle counts every request; the usage plan's throttle and quota count
         # per API key, only on the methods that require one.
         if self._stage_buckets is not None and not self._stage_buckets.allow("*"):
-            raise _GatewayError(types.THROTTLED)
+            raise _GatewayError(gateway_responses.THROTTLED)
         if api_key_id is None:
             return
         if self._buckets is not None and not self._buckets.allow(api_key_id):
-            raise _GatewayError(types.THROTTLED)
+            raise _GatewayError(gateway_responses.THROTTLED)
         if self._quotas is not None and not self._quotas.allow(api_key_id):
-            raise _GatewayError(types.QUOTA_EXCEEDED)
+            raise _GatewayError(gateway_responses.QUOTA_EXCEEDED)
 
     def _check_api_key(
         self, request: HttpRequest, method: _Method
@@ -328,7 +327,7 @@ class Gateway:
         key_id = self._api_keys.get(key) if key else None
         if key is None or key_id is None:
             # Missing and wrong keys look the same to the client: 403 Forbidden.
-            raise _GatewayError(types.INVALID_API_KEY)
+            raise _GatewayError(gateway_responses.INVALID_API_KEY)
         return key, key_id
 
     def _invoke_with_timeout(self, function_name: str, event: dict[str, Any]) -> InvocationResult:
@@ -347,19 +346,19 @@ class Gateway:
         if not done.wait(self._timeout_s):
             # AWS quirk: the client gets 504 after the integration timeout (29 s by default)
             # while the function itself keeps running to its own Timeout.
-            raise _GatewayError(types.INTEGRATION_TIMEOUT)
+            raise _GatewayError(gateway_responses.INTEGRATION_TIMEOUT)
         error = outcome.get("error")
         if isinstance(error, FunctionNotFoundError):
             logger.error("Execution failed due to configuration error: %s", error)
-            raise _GatewayError(types.API_CONFIGURATION_ERROR) from error
+            raise _GatewayError(gateway_responses.API_CONFIGURATION_ERROR) from error
         if error is not None:
             logger.error("Lambda invocation of %s failed", function_name, exc_info=error)
-            raise _GatewayError(types.LAMBDA_FAILURE) from error
+            raise _GatewayError(gateway_responses.LAMBDA_FAILURE) from error
         result: InvocationResult = outcome["result"]
         if result.failed:
             # AWS: an unhandled function error reaches the client as 502 Internal server error.
             logger.warning("Lambda function %s failed: %s", function_name, result.error)
-            raise _GatewayError(types.LAMBDA_FAILURE)
+            raise _GatewayError(gateway_responses.LAMBDA_FAILURE)
         return result
 
 

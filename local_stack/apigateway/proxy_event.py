@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from local_stack.gateway.media_types import essence, matches
+from local_stack.apigateway.media_types import essence, matches
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
-from local_stack.lambda_types import InvocationResult
-from local_stack.template import FunctionModel
+from local_stack.awslambda.invocation import InvocationResult
+from local_stack.cloudformation.template import FunctionModel
 
 LOCAL_RETRY_DELAYS = (0.5, 1.0)  # seconds before the 1st and 2nd retry (AWS: ~1 and ~2 minutes)
 
-log = logging.getLogger("local_stack.events")
+log = logging.getLogger("local_stack.awslambda.async_invoke")
 
 
 class RequestInvoker(Protocol):

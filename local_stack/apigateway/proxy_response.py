@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from local_stack.gateway.media_types import accept_matches
+from local_stack.apigateway.media_types import accept_matches
 
 # The only keys a REST (v1) proxy response may have: any other key is "Malformed Lambda proxy
 # response" in AWS, answered with 502 (e.g. HTTP API's "cookies" is not accepted here).

@@ -22,15 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from local_stack.lambda_types import FunctionNotFoundError, InvocationResult
-from local_stack.template import REGION, FunctionModel
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
+from local_stack.cloudformation.template import FunctionModel
 
-WORKER_SCRIPT = Path(__file__).resolve().with_name("function_worker.py")
+WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
 DEFAULT_MAX_WORKERS = 8
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of an on-demand function
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")
 
-log = logging.getLogger("local_stack.functions")
+log = logging.getLogger("local_stack.awslambda.runtime")
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ class LocalEndpoints:
 
     s3_url: str
     dynamodb_url: str
-    access_key_id: str = "filestore-local"
-    secret_access_key: str = "filestore-local-secret"  # noqa: S105 - public, local-only
+    access_key_id: str = ACCESS_KEY_ID
+    secret_access_key: str = SECRET_ACCESS_KEY
     region: str = REGION
 
 

@@ -1,4 +1,4 @@
-"""Test helpers: drive an S3 WSGI app without sockets, from URLs or from real boto3 clients."""
+"""Drive an S3 WSGI app without sockets, from URLs or from real boto3 clients."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from botocore.compat import HTTPHeaders
 from botocore.config import Config
 from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 from werkzeug.wrappers import Request
+
+from local_stack.account import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -140,8 +142,6 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-ACCESS_KEY = "filestore-local"
-SECRET_KEY = "filestore-local-secret"  # noqa: S105 - the local stack's public credentials
 ORIGIN = "http://127.0.0.1:8080"
 CORS_RULES: list[dict[str, Any]] = [
     {
@@ -177,7 +177,7 @@ class LocalS3:
         self.key_locks = KeyLocks()
         self.endpoint = S3Endpoint(
             self.backend,
-            {ACCESS_KEY: SECRET_KEY},
+            {ACCESS_KEY_ID: SECRET_ACCESS_KEY},
             "us-east-1",
             {
                 self.bucket: BucketSettings(
@@ -188,7 +188,9 @@ class LocalS3:
             clock=self.clock,
             key_locks=self.key_locks,
         )
-        self.client = boto3_client(self.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+        self.client = boto3_client(
+            self.endpoint, access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY
+        )
         self.client.create_bucket(Bucket=self.bucket)
 
     def presigned_put(

@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
-from local_stack.gateway.media_types import essence
+from local_stack.apigateway.media_types import essence
 
 VALIDATORS_KEY = "x-amazon-apigateway-request-validators"
 VALIDATOR_KEY = "x-amazon-apigateway-request-validator"

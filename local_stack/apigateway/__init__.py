@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from local_stack.gateway.gateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
-from local_stack.gateway.http_server import make_server, make_wsgi_app
+from local_stack.apigateway.gateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
+from local_stack.apigateway.http_server import make_server, make_wsgi_app
 
 __all__ = [
     "Gateway",

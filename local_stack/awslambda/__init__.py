@@ -1,0 +1,1 @@
+"""A local Lambda: function workers, synchronous and asynchronous invocations, the Invoke API."""

@@ -1,0 +1,1 @@
+"""A local EventBridge: the template's Schedule rules firing their functions."""

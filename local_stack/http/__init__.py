@@ -1,0 +1,1 @@
+"""The HTTP plumbing the local stack's servers share (a keep-alive WSGI server)."""

@@ -1,0 +1,1 @@
+"""One home for the fakes that tests and the benchmark share: events, contexts, launchers."""
