@@ -1,0 +1,304 @@
+"""Starts ``python -m local_stack`` in a subprocess on free ports, for tests and the benchmark."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from local_stack.cloudformation.loader import load_stack
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+HOST = "127.0.0.1"
+LOCAL_STACK_MODULE = "local_stack"
+STARTUP_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 20.0
+READY_POLL_SECONDS = 0.005  # how often wait_until_ready asks GET /config
+READY_BANNER = "local stack is up"  # the first line `python -m local_stack` logs once it serves
+
+
+class LocalStackError(RuntimeError):
+    """The local stack did not come up (or did not stop); the message holds its log."""
+
+
+def free_port(host: str = HOST) -> int:
+    """A TCP port nothing listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def local_stack_command(python_flags: Sequence[str] = ()) -> list[str]:
+    """The command ``make run`` runs, with extra interpreter flags (e.g. ``-X importtime``)."""
+    return [sys.executable, *python_flags, "-m", LOCAL_STACK_MODULE]
+
+
+def stack_environment(filestore_vars: Mapping[str, str]) -> dict[str, str]:
+    """The environment ``make run`` gives ``python -m local_stack``, plus ``filestore_vars``."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT / "source"), str(PROJECT_ROOT)]),
+        "PYTHONUNBUFFERED": "1",  # every log line reaches us at once
+        **filestore_vars,
+    }
+
+
+def filestore_params(params: Mapping[str, str]) -> str:
+    """``FILESTORE_PARAMS`` for these template parameters, each ``Name=value`` shell-quoted."""
+    return " ".join(shlex.quote(f"{name}={value}") for name, value in params.items())
+
+
+def _proc_stat_fields(stat: Path) -> list[str] | None:
+    try:
+        # After the command name in parentheses: state, ppid, pgrp, ...
+        return stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None  # the process ended while we looked
+
+
+def child_pids(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` right now (Linux ``/proc``)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = _proc_stat_fields(stat)
+        if fields is not None and int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
+def process_group_members(group_id: int) -> set[int]:
+    """The live (not zombie) processes in process group ``group_id`` right now (Linux ``/proc``)."""
+    members = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = _proc_stat_fields(stat)
+        if fields is not None and fields[0] != "Z" and int(fields[2]) == group_id:
+            members.add(int(stat.parent.name))
+    return members
+
+
+class RunningStack:
+    """A local stack running in a subprocess: its URLs, its API key and its console log.
+
+    The subprocess leads its own process group, so ``stop()`` can reach the function workers
+    even when the stack itself fails to stop them.
+    """
+
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        api_port: int,
+        s3_port: int,
+        web_port: int,
+        stage: str,
+        api_key: str,
+        bucket_name: str,
+        host: str = HOST,
+    ) -> None:
+        self.process = process
+        self.api_root = f"http://{host}:{api_port}"
+        self.api_url = f"{self.api_root}/{stage}"
+        self.s3_url = f"http://{host}:{s3_port}"
+        self.web_url = f"http://{host}:{web_port}/"
+        self.api_key = api_key
+        self.bucket_name = bucket_name
+        self.exit_code: int | None = None
+        self.banner_at: float | None = None  # perf_counter time the log said it is up
+        self.survivors: list[int] = []  # processes of its group still alive after it exited
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
+
+    def invoke_url(self, logical_id: str) -> str:
+        """``POST`` a JSON event here to run that function once (Lambda's Invoke API)."""
+        return f"{self.api_root}/_local/functions/{logical_id}/invoke"
+
+    @property
+    def dead_letters_url(self) -> str:
+        return f"{self.api_root}/_local/dead-letters"
+
+    # ---- the console log ---------------------------------------------------------------------
+    def log_lines(self, start: int = 0) -> list[str]:
+        """The lines the stack printed so far (stdout and stderr), from line ``start`` on."""
+        with self._lock:
+            return self._lines[start:]
+
+    def log_text(self) -> str:
+        return "\n".join(self.log_lines())
+
+    def wait_for_log(self, needle: str, timeout: float = 10.0, count: int = 1) -> list[str]:
+        """Wait until ``count`` log lines contain ``needle``; return them or raise with the log."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [line for line in self.log_lines() if needle in line]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise LocalStackError(
+                    f"{count} log line(s) with {needle!r} not seen within {timeout} s "
+                    f"(saw {len(found)}). Log:\n{self.log_text()}"
+                )
+            time.sleep(0.05)
+
+    def _read_log(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if self.banner_at is None and READY_BANNER in line:
+                self.banner_at = time.perf_counter()
+            with self._lock:
+                self._lines.append(line.rstrip("\n"))
+
+    # ---- start and stop ----------------------------------------------------------------------
+    def wait_until_ready(
+        self, timeout: float = STARTUP_TIMEOUT_SECONDS, poll_seconds: float = READY_POLL_SECONDS
+    ) -> float:
+        """Poll ``GET /config`` until it answers 200; the ``perf_counter`` time it first did.
+
+        Raises ``LocalStackError`` with the stack's log when the process exits first or no 200
+        comes within ``timeout`` seconds. The stack keeps running either way.
+        """
+        url = f"{self.api_url}/config"
+        deadline = time.monotonic() + timeout
+        last_problem = "no answer yet"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self._reader.join(timeout=5)
+                raise LocalStackError(
+                    f"the local stack exited with code {self.process.returncode} before it was "
+                    f"ready. Log:\n{self.log_text()}"
+                )
+            try:
+                answer = requests.get(url, timeout=10)
+            except requests.RequestException as err:
+                last_problem = str(err)
+            else:
+                if answer.status_code == 200:
+                    return time.perf_counter()
+                last_problem = f"GET /config answered {answer.status_code}: {answer.text[:300]}"
+            time.sleep(poll_seconds)
+        raise LocalStackError(
+            f"the local stack did not answer GET {url} with 200 within {timeout} s "
+            f"({last_problem}). Log:\n{self.log_text()}"
+        )
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        """Send ``sig`` (SIGINT, as Ctrl-C does) and wait; returns the exit code.
+
+        A stack that hangs is killed. Processes of its group still alive once it has exited
+        (workers it failed to stop) are listed in ``survivors`` and killed.
+        """
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self.process.wait()
+        self.survivors = sorted(process_group_members(self.process.pid))
+        if self.survivors:
+            self._signal_group(signal.SIGKILL)
+        self._reader.join(timeout=5)
+        self.exit_code = self.process.returncode
+        return self.exit_code
+
+    def _signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):  # the whole group has ended already
+            os.killpg(self.process.pid, sig)
+
+    def __enter__(self) -> RunningStack:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def spawn_local_stack(
+    params: Mapping[str, str] | None = None,
+    api_key: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    python_flags: Sequence[str] = (),
+) -> RunningStack:
+    """Start a local stack on free ports with these template ``params``; return at once.
+
+    The API is not up yet: call ``wait_until_ready``. ``env`` adds environment variables (e.g.
+    ``FILESTORE_SCHEDULE_SPEEDUP``); ``python_flags`` go to the interpreter. Bad ``params``
+    fail here, before any process starts.
+    """
+    params = dict(params or {})
+    api_key = api_key or secrets.token_urlsafe(30)[:40]
+    api_port, s3_port, web_port = free_port(), free_port(), free_port()
+    model = load_stack(TEMPLATE_PATH, params)
+    assert model.api is not None, "template.yaml declares no API"
+    storage = [bucket.name for bucket in model.buckets if bucket.logical_id == "StorageBucket"]
+    environment = stack_environment(
+        {
+            "FILESTORE_HOST": HOST,
+            "FILESTORE_API_PORT": str(api_port),
+            "FILESTORE_S3_PORT": str(s3_port),
+            "FILESTORE_WEB_PORT": str(web_port),
+            "FILESTORE_API_KEY": api_key,
+            "FILESTORE_PARAMS": filestore_params(params),
+            **(env or {}),
+        }
+    )
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        local_stack_command(python_flags),
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        start_new_session=True,  # its own process group, so stop() reaches the workers
+    )
+    return RunningStack(
+        process,
+        api_port,
+        s3_port,
+        web_port,
+        model.api.stage,
+        api_key,
+        storage[0] if storage else "",
+    )
+
+
+def start_local_stack(
+    params: Mapping[str, str] | None = None,
+    api_key: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
+) -> RunningStack:
+    """Start a local stack (see ``spawn_local_stack``) and return once ``GET /config`` is 200.
+
+    Raises ``LocalStackError`` with the stack's log, after stopping it, when it does not come up
+    within ``startup_timeout`` seconds.
+    """
+    stack = spawn_local_stack(params, api_key, env=env)
+    try:
+        stack.wait_until_ready(startup_timeout)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
