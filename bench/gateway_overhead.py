@@ -20,7 +20,7 @@ from bench.results import FigureResult
 from bench.session import Session
 from bench.stats import median, percentile
 from local_stack.awslambda.invocation import InvocationResult
-from local_stack.awslambda.runtime import LocalEndpoints, function_environment
+from local_stack.awslambda.environment import LocalEndpoints, function_environment
 
 TARGET_MS = 1.5
 FUNCTION = "CreateFileFunction"

@@ -7,7 +7,8 @@ from typing import Any
 
 from bench.results import REPO_ROOT
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
-from local_stack.cloudformation.template import StackModel, load_stack
+from local_stack.cloudformation.loader import load_stack
+from local_stack.cloudformation.models import StackModel
 
 SOURCE_DIR = REPO_ROOT / "source"
 HANDLERS_DIR = SOURCE_DIR / "handlers"

@@ -9,7 +9,7 @@ import sys
 import threading
 from types import FrameType
 
-from local_stack.cloudformation.template import TemplateError
+from local_stack.cloudformation.exceptions import TemplateError
 from local_stack.config import ConfigError, load_config
 from local_stack.stack import LocalStack, StartupError
 

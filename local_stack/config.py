@@ -44,10 +44,6 @@ class LocalConfig:
     def static_dir(self) -> Path:
         return self.project_root / "static" / "web"
 
-    @property
-    def code_root(self) -> Path:
-        return self.project_root / "source"
-
 
 def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -> LocalConfig:
     """Build the configuration from ``environ``; raise ``ConfigError`` naming the bad variable."""

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from local_stack.account import ACCESS_KEY_ID, API_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.apigateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
 from local_stack.awslambda.async_invoke import AsyncInvoker, S3EventDispatcher
+from local_stack.awslambda.environment import LocalEndpoints
 from local_stack.awslambda.invoke_api import InvokeApi
-from local_stack.awslambda.runtime import FunctionRuntime, LocalEndpoints
-from local_stack.cloudformation.template import StackModel, UsagePlanModel, load_stack
+from local_stack.awslambda.runtime import FunctionRuntime
+from local_stack.cloudformation.loader import load_stack
+from local_stack.cloudformation.models import StackModel, UsagePlanModel
 from local_stack.config import LocalConfig
 from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
 from local_stack.web import WebApp
@@ -213,11 +215,6 @@ class LocalStack:
         dynamodb = self._client("dynamodb", self.dynamodb_url)
         for table in self.model.tables:
             dynamodb.create_table(**table.create_table_kwargs)
-            if table.ttl_attribute:
-                dynamodb.update_time_to_live(
-                    TableName=table.name,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
-                )
 
     def _create_buckets(self) -> None:
         s3 = self._client("s3", self.s3_url)

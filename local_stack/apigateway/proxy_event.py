@@ -33,10 +33,6 @@ class EventContext:
     binary_media_types: Sequence[str]
 
 
-def uuid_hex(request_id: str) -> str:
-    return request_id.replace("-", "")
-
-
 def first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     wanted = name.lower()
     for key, value in headers:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
 from local_stack.awslambda.invocation import InvocationResult
-from local_stack.cloudformation.template import FunctionModel
+from local_stack.cloudformation.models import FunctionModel
 
 LOCAL_RETRY_DELAYS = (0.5, 1.0)  # seconds before the 1st and 2nd retry (AWS: ~1 and ~2 minutes)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from local_stack.awslambda.async_invoke import AsyncInvoker
 from local_stack.awslambda.invocation import FunctionNotFoundError
 from local_stack.awslambda.runtime import FunctionRuntime
-from local_stack.cloudformation.template import function_arn
+from local_stack.cloudformation.models import function_arn
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

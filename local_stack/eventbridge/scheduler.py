@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local_stack.account import ACCOUNT_ID, REGION, STACK_NAME
-from local_stack.cloudformation.template import FunctionModel
+from local_stack.cloudformation.models import FunctionModel
 
 log = logging.getLogger("local_stack.eventbridge.scheduler")
 

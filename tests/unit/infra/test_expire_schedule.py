@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from local_stack.cloudformation.template import TemplateError, load_stack
+from local_stack.cloudformation.exceptions import TemplateError
+from local_stack.cloudformation.loader import load_stack
 from tests.unit.infra.support import TEMPLATE_PATH, load_template
 
 ACCEPTED = [

@@ -10,7 +10,7 @@ import pytest
 
 from local_stack.awslambda.async_invoke import AsyncInvoker, S3EventDispatcher, matching_functions
 from local_stack.awslambda.invocation import InvocationResult
-from local_stack.cloudformation.template import FunctionModel, S3EventSource, function_arn
+from local_stack.cloudformation.models import FunctionModel, S3EventSource, function_arn
 
 
 def _function(

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from local_stack.awslambda.environment import LocalEndpoints, function_environment
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
-from local_stack.awslambda.runtime import FunctionRuntime, LocalEndpoints, function_environment
-from local_stack.cloudformation.template import FunctionModel, function_arn
+from local_stack.awslambda.runtime import FunctionRuntime
+from local_stack.cloudformation.models import FunctionModel, function_arn
 
 HANDLERS = """
 import decimal

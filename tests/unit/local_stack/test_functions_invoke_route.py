@@ -13,7 +13,7 @@ import pytest
 from local_stack.awslambda.async_invoke import AsyncInvoker
 from local_stack.awslambda.invocation import InvocationResult
 from local_stack.awslambda.invoke_api import InvokeApi
-from local_stack.cloudformation.template import FunctionModel
+from local_stack.cloudformation.models import FunctionModel
 
 
 class FakeRuntime:

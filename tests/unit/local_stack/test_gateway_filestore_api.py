@@ -12,7 +12,7 @@ import pytest
 from local_stack.apigateway import Gateway, HttpRequest, HttpResponse, Quota, Throttle
 from local_stack.awslambda.invocation import InvocationResult
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
-from local_stack.cloudformation.template import load_stack
+from local_stack.cloudformation.loader import load_stack
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = "test-key-value"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local_stack.cloudformation.template import FunctionModel, ScheduleEventSource
+from local_stack.cloudformation.models import FunctionModel, ScheduleEventSource
 from local_stack.eventbridge.scheduler import (
     CronSchedule,
     RateSchedule,

@@ -10,15 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack.cloudformation.template import (
-    ACCOUNT_ID,
-    REGION,
-    StackModel,
-    TemplateError,
-    build_stack,
-    function_arn,
-    load_stack,
-)
+from local_stack.account import ACCOUNT_ID, REGION
+from local_stack.cloudformation.exceptions import TemplateError
+from local_stack.cloudformation.loader import build_stack, load_stack
+from local_stack.cloudformation.models import StackModel, function_arn
 from tests.helpers.contract import ARCHITECTURE_HANDLERS
 
 ROOT = Path(__file__).resolve().parents[3]
