@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from local_stack.testing.launcher import RunningStack
 from tests.browser.page_watch import PageWatch
 from tests.browser.upload_page import UploadPage
-from tests.helpers.stack import RunningStack
 from tests.helpers.stack_fixtures import StackFactory
 
 CHROMIUM_ARGS = [

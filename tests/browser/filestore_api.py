@@ -11,7 +11,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.helpers.stack import RunningStack
+from local_stack.testing.launcher import RunningStack
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

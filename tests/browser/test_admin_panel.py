@@ -6,11 +6,11 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from local_stack.testing.launcher import RunningStack
 from tests.browser.filestore_api import describe, object_exists, wait_for_status
 from tests.browser.page_watch import PageWatch
 from tests.browser.sample_files import pdf_bytes, write_file
 from tests.browser.upload_page import UploadPage
-from tests.helpers.stack import RunningStack
 
 
 def upload_one(upload_page: UploadPage, stack: RunningStack, path: Path) -> str:

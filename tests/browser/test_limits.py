@@ -7,11 +7,11 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from local_stack.testing.launcher import RunningStack
 from tests.browser.filestore_api import object_exists, wait_for_status
 from tests.browser.page_watch import PageWatch
 from tests.browser.sample_files import png_bytes, random_bytes, write_file
 from tests.browser.upload_page import UploadPage
-from tests.helpers.stack import RunningStack
 
 MAX_FILE_SIZE = 1_000_000  # conftest.LIMITED_PARAMS
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Route, expect
 
+from local_stack.testing.launcher import RunningStack
 from tests.browser.page_watch import PageWatch
 from tests.browser.sample_files import pdf_bytes, png_bytes
 from tests.browser.upload_page import UploadPage
-from tests.helpers.stack import RunningStack
 from tests.helpers.stack_fixtures import StackFactory
 
 ADD_BY_EVENT = """

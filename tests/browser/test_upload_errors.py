@@ -7,11 +7,11 @@ from typing import Any
 
 from playwright.sync_api import Route, expect
 
+from local_stack.testing.launcher import RunningStack
 from tests.browser.filestore_api import object_exists, wait_for_status
 from tests.browser.page_watch import PageWatch
 from tests.browser.sample_files import pdf_bytes, write_file
 from tests.browser.upload_page import UploadPage
-from tests.helpers.stack import RunningStack
 
 PROCESS_TEXT_FILE = """
 async () => {

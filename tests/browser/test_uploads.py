@@ -7,10 +7,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Route, expect
 
+from local_stack.testing.launcher import RunningStack
 from tests.browser.filestore_api import object_exists, wait_for_status
 from tests.browser.sample_files import pdf_bytes, png_bytes, random_bytes, write_file
 from tests.browser.upload_page import UploadPage
-from tests.helpers.stack import RunningStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"

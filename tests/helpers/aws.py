@@ -1,18 +1,17 @@
-"""Build the table and bucket from template.yaml (so tests cannot drift) and fake Lambda events."""
+"""Build the table and bucket from template.yaml (so tests cannot drift); call API handlers."""
 
 from __future__ import annotations
 
 import copy
 import json
-import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus
 
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
+from local_stack.testing.lambda_context import lambda_context
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+TEST_FUNCTION_NAME = "filestore-test-function"
 
 
 @lru_cache(maxsize=4)
@@ -84,126 +84,7 @@ def create_storage_bucket(client: S3Client, bucket_name: str) -> None:
         )
 
 
-# ---- Lambda events -----------------------------------------------------------------------------
-
-
-@dataclass
-class FakeLambdaContext:
-    """The attributes of a Lambda context object that Powertools reads."""
-
-    function_name: str = "filestore-test-function"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:filestore-test-function"
-    )
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/filestore-test-function"
-    log_stream_name: str = "2026/01/31/[$LATEST]test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-def api_event(
-    method: str,
-    path: str,
-    *,
-    resource: str | None = None,
-    body: Any = None,
-    raw_body: str | None = None,
-    headers: dict[str, str] | None = None,
-    query: dict[str, str] | None = None,
-    path_parameters: dict[str, str] | None = None,
-    request_id: str | None = None,
-    stage: str = "dev",
-) -> dict[str, Any]:
-    """An API Gateway REST API (v1) Lambda proxy event, as API Gateway sends it.
-
-    ``body`` is JSON-encoded; ``raw_body`` is sent as is (for malformed input).
-    """
-    all_headers = {"Accept": "application/json", "Host": "api.example.com", **(headers or {})}
-    if body is not None or raw_body is not None:
-        all_headers.setdefault("Content-Type", "application/json")
-    request_id = request_id or str(uuid.uuid4())
-    return {
-        "resource": resource or path,
-        "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": (
-            {name: [value] for name, value in query.items()} if query else None
-        ),
-        "pathParameters": path_parameters or None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource or path,
-            "httpMethod": method,
-            "path": f"/{stage}{path}",
-            "stage": stage,
-            "requestId": request_id,
-            "accountId": "123456789012",
-            "apiId": "abcdef1234",
-            "protocol": "HTTP/1.1",
-            "requestTimeEpoch": 1_769_860_800_000,
-            "identity": {"sourceIp": "203.0.113.7", "userAgent": "pytest"},
-        },
-        "body": raw_body if raw_body is not None else (None if body is None else json.dumps(body)),
-        "isBase64Encoded": False,
-    }
-
-
-def s3_object_created_event(
-    bucket: str, keys: list[str], *, encode: bool = True, sizes: list[int] | None = None
-) -> dict[str, Any]:
-    """An ``s3:ObjectCreated:Put`` notification; keys are URL-encoded as S3 does unless told."""
-    records = []
-    for position, key in enumerate(keys):
-        records.append(
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": "us-east-1",
-                "eventTime": "2026-01-31T12:00:00.000Z",
-                "eventName": "ObjectCreated:Put",
-                "userIdentity": {"principalId": "AWS:EXAMPLE"},
-                "requestParameters": {"sourceIPAddress": "203.0.113.7"},
-                "responseElements": {"x-amz-request-id": "EXAMPLE", "x-amz-id-2": "EXAMPLE"},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "ObjectCreated",
-                    "bucket": {
-                        "name": bucket,
-                        "ownerIdentity": {"principalId": "EXAMPLE"},
-                        "arn": f"arn:aws:s3:::{bucket}",
-                    },
-                    "object": {
-                        "key": quote_plus(key, safe="/") if encode else key,
-                        "size": sizes[position] if sizes else 1,
-                        "eTag": "0123456789abcdef0123456789abcdef",
-                        "sequencer": f"{position:016X}",
-                    },
-                },
-            }
-        )
-    return {"Records": records}
-
-
-def schedule_event(time: str = "2026-01-31T12:00:00Z") -> dict[str, Any]:
-    """The EventBridge Scheduled Event a ``Schedule`` event source sends."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": time,
-        "region": "us-east-1",
-        "resources": ["arn:aws:events:us-east-1:123456789012:rule/filestore-ExpireSchedule"],
-        "detail": {},
-    }
+# ---- calling a handler ------------------------------------------------------------------------
 
 
 @dataclass
@@ -217,7 +98,7 @@ class ApiResponse:
 
 def call_api(module: ModuleType, event: dict[str, Any]) -> ApiResponse:
     """Invoke an API handler module like Lambda does and decode its proxy response."""
-    raw = module.handler(event, FakeLambdaContext())
+    raw = module.handler(event, lambda_context(TEST_FUNCTION_NAME))
     headers: dict[str, str] = {}
     for name, values in (raw.get("multiValueHeaders") or {}).items():
         headers[name.lower()] = ",".join(values)

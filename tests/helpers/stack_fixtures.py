@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
-from tests.helpers.stack import RunningStack, start_local_stack
+from local_stack.testing.launcher import RunningStack, start_local_stack
 
 StackFactory = Callable[[Mapping[str, str]], RunningStack]
 

@@ -25,7 +25,7 @@ import requests
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 if TYPE_CHECKING:
-    from tests.helpers.stack import RunningStack
+    from local_stack.testing.launcher import RunningStack
     from tests.helpers.stack_fixtures import StackFactory as RunningStackFactory
 
 TargetVars = dict[str, str]

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers.stack import RunningStack
+from local_stack.testing.launcher import RunningStack
 
 pytestmark = pytest.mark.local_only
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.helpers.stack import (
-    LOCAL_STACK_COMMAND,
+from local_stack.testing.launcher import (
     PROJECT_ROOT,
     child_pids,
     free_port,
+    local_stack_command,
     stack_environment,
     start_local_stack,
 )
@@ -62,6 +62,8 @@ def test_store_on_load_stack_has_no_expiry_function_and_stops_cleanly_on_ctrl_c(
     for url in (stack.api_url, stack.s3_url, stack.web_url):
         assert _port_is_free(url), f"{url} still in use after Ctrl-C"
     assert len(workers) >= 2, "expected the function workers to be child processes"
+    # stop() kills what the stack left running, so ask it what that was before checking.
+    assert not stack.survivors, f"processes {stack.survivors} outlived the stack"
     left = [pid for pid in workers if _is_running(pid)]
     assert not left, f"worker processes {left} outlived the stack"
 
@@ -78,7 +80,7 @@ def test_a_port_in_use_ends_the_start_at_once_naming_its_variable() -> None:
             "FILESTORE_WEB_PORT": str(web_port),
         }
         finished = subprocess.run(
-            LOCAL_STACK_COMMAND,
+            local_stack_command(),
             cwd=PROJECT_ROOT,
             env={**stack_environment(env), "FILESTORE_API_KEY": "k" * 40},
             capture_output=True,

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from local_stack.eventbridge.scheduler import scheduled_event
-from tests.helpers.stack import RunningStack, start_local_stack
+from local_stack.testing.launcher import RunningStack, start_local_stack
 
 pytestmark = pytest.mark.local_only
 

@@ -19,16 +19,15 @@ from filestore import container
 from filestore.clients import CLIENT_CONFIG
 from filestore.observability import SERVICE_NAME, logger, metrics
 from filestore.service import FileService
-from runtime_context import Settings
-from tests.helpers.aws import (
-    FakeLambdaContext,
+from local_stack.testing.event_builders import (
     api_event,
-    call_api,
-    create_files_table,
-    create_storage_bucket,
-    s3_object_created_event,
+    s3_notification,
+    s3_object_created_record,
     schedule_event,
 )
+from local_stack.testing.lambda_context import lambda_context
+from runtime_context import Settings
+from tests.helpers.aws import call_api, create_files_table, create_storage_bucket
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
 TABLE_NAME = "filestore-test-FilesTable"
 BUCKET_NAME = "filestore-test-storage"
 START = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)
+EXPIRE_RULE_NAME = "filestore-test-ExpireFilesFunctionExpire"
 BASE_ENVIRONMENT = {
     "TABLE_NAME": TABLE_NAME,
     "BUCKET_NAME": BUCKET_NAME,
@@ -192,12 +192,13 @@ class Files:
         result = requests.put(created["url"], data=data, headers=created["headers"], timeout=5)
         return result.status_code
 
-    def notify(self, *keys: str, encode: bool = True) -> list[str]:
-        """Deliver an s3:ObjectCreated event for the keys; the handler's outcomes."""
+    def notify(self, *keys: str) -> list[str]:
+        """Deliver one s3:ObjectCreated event for the keys (encoded as S3 does); the outcomes."""
         from handlers import object_created
 
-        event = s3_object_created_event(BUCKET_NAME, list(keys), encode=encode)
-        outcome: list[str] = object_created.handler(event, FakeLambdaContext())["outcomes"]
+        event = s3_notification(s3_object_created_record(BUCKET_NAME, key, 1) for key in keys)
+        context = lambda_context("ObjectCreatedFunction")
+        outcome: list[str] = object_created.handler(event, context)["outcomes"]
         return outcome
 
     def uploaded(self, name: str = "report.pdf", size: int = 5, **extra: Any) -> dict[str, Any]:
@@ -220,8 +221,7 @@ class Files:
 
         event = api_event(
             "DELETE",
-            f"/file/{created['id']}",
-            resource="/file/{id}",
+            "/file/{id}",
             path_parameters={"id": created["id"]},
             headers={"X-Revert-Token": created["revert_token"]},
         )
@@ -231,7 +231,8 @@ class Files:
         """Run the scheduled expiry through its handler."""
         from handlers import expire_files
 
-        tally: dict[str, int] = expire_files.handler(schedule_event(), FakeLambdaContext())
+        event = schedule_event(EXPIRE_RULE_NAME, START)
+        tally: dict[str, int] = expire_files.handler(event, lambda_context("ExpireFilesFunction"))
         return tally
 
     def item(self, file_id: str) -> dict[str, Any] | None:

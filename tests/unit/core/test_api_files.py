@@ -10,7 +10,8 @@ import requests
 
 from filestore.service import FileService
 from handlers import delete_files, describe_files, revert_file, store_files
-from tests.helpers.aws import ApiResponse, api_event, call_api
+from local_stack.testing.event_builders import api_event
+from tests.helpers.aws import ApiResponse, call_api
 
 if TYPE_CHECKING:
     from tests.unit.core.conftest import FakeClock, Files
@@ -22,8 +23,7 @@ def revert(file_id: str, token: str | None, header_name: str = "X-Revert-Token")
     headers = {} if token is None else {header_name: token}
     event = api_event(
         "DELETE",
-        f"/file/{file_id}",
-        resource="/file/{id}",
+        "/file/{id}",
         path_parameters={"id": file_id},
         headers=headers,
     )

@@ -13,7 +13,8 @@ import pytest
 
 from filestore.service import FileService, hash_token
 from handlers import create_file, get_config
-from tests.helpers.aws import api_event, call_api
+from local_stack.testing.event_builders import api_event
+from tests.helpers.aws import call_api
 
 if TYPE_CHECKING:
     from tests.unit.core.conftest import Files

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from handlers import object_created
-from tests.helpers.aws import FakeLambdaContext, s3_object_created_event
+from local_stack.testing.event_builders import s3_object_created_event
+from local_stack.testing.lambda_context import lambda_context
 
 if TYPE_CHECKING:
     from tests.unit.core.conftest import FakeClock, Files
@@ -64,7 +65,7 @@ def test_encoded_event_key_of_a_real_upload_finds_its_record(files: Files) -> No
     assert files.upload(created) == 200
 
     # Ids need no encoding, so the encoded and raw forms agree.
-    assert files.notify(created["id"], encode=True) == ["recorded"]
+    assert files.notify(created["id"]) == ["recorded"]
 
 
 def test_object_with_no_record_is_removed_and_no_record_is_created(files: Files, aws: Any) -> None:
@@ -106,9 +107,9 @@ def test_event_for_an_object_already_gone_does_nothing(files: Files) -> None:
 def test_event_for_another_bucket_is_ignored(files: Files) -> None:
     created = files.create()
     assert files.upload(created) == 200
-    event = s3_object_created_event("someone-elses-bucket", [created["id"]])
+    event = s3_object_created_event("someone-elses-bucket", created["id"], 5)
 
-    result = object_created.handler(event, FakeLambdaContext())
+    result = object_created.handler(event, lambda_context("ObjectCreatedFunction"))
 
     assert result == {"outcomes": ["ignored"]}
     item = files.item(created["id"])

@@ -15,7 +15,8 @@ from aws_lambda_powertools import Tracer
 
 from filestore import observability
 from handlers import create_file, delete_files, describe_files, get_config, store_files
-from tests.helpers.aws import REPO_ROOT, api_event, call_api
+from local_stack.testing.event_builders import api_event
+from tests.helpers.aws import REPO_ROOT, call_api
 
 if TYPE_CHECKING:
     from tests.unit.core.conftest import FakeClock, Files

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from handlers import describe_files, store_files
-from tests.helpers.aws import api_event, call_api
+from local_stack.testing.event_builders import api_event
+from tests.helpers.aws import call_api
 
 if TYPE_CHECKING:
     from tests.unit.core.conftest import Files
