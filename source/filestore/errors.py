@@ -1,4 +1,4 @@
-"""Typed errors the service raises; ``filestore.http`` turns them into 4xx JSON responses."""
+"""Typed errors the service refuses requests with, each with its HTTP status and stable code."""
 
 from __future__ import annotations
 
@@ -7,34 +7,99 @@ from typing import ClassVar
 
 
 class FilestoreError(Exception):
-    """A request the service refuses, with a message safe to show the client."""
+    """A refused request: ``filestore.http`` answers ``{"message", "code"}`` with ``status``.
 
-    status: ClassVar[HTTPStatus] = HTTPStatus.BAD_REQUEST
+    ``message`` is safe to show the client and may change; ``code`` names the refusal for
+    programs and never changes (README, "Error codes"). Only the subclasses are raised.
+    """
+
+    status: ClassVar[HTTPStatus]
+    code: ClassVar[str]
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class BadRequest(FilestoreError):
-    """The request is malformed or breaks a limit (400)."""
+class InvalidBody(FilestoreError):
+    """The body is missing, not JSON, or not the shape the route takes (400)."""
 
     status = HTTPStatus.BAD_REQUEST
+    code = "InvalidBody"
 
 
-class Forbidden(FilestoreError):
-    """The caller may not do this, e.g. a wrong revert token (403)."""
+class InvalidFileId(FilestoreError):
+    """A file id is not 32 lowercase hexadecimal characters (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "InvalidFileId"
+
+
+class InvalidQueryParameter(FilestoreError):
+    """A query string flag is neither yes nor no (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "InvalidQueryParameter"
+
+
+class FileTooLarge(FilestoreError):
+    """The declared size is above this deployment's MaxFileSize (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "FileTooLarge"
+
+
+class TypeNotAllowed(FilestoreError):
+    """The file's type matches none of this deployment's AllowedTypes (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "TypeNotAllowed"
+
+
+class NotInThisMode(FilestoreError):
+    """The route does not apply in this deployment's mode: PUT /files with StoreOnLoad (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "NotInThisMode"
+
+
+class MissingRevertToken(FilestoreError):
+    """DELETE /file/{id} without an X-Revert-Token header (403)."""
 
     status = HTTPStatus.FORBIDDEN
+    code = "MissingRevertToken"
 
 
-class NotFound(FilestoreError):
-    """No such file (404)."""
+class InvalidRevertToken(FilestoreError):
+    """The X-Revert-Token is not this file's (403)."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "InvalidRevertToken"
+
+
+class FileNotFound(FilestoreError):
+    """No file has this id (404)."""
 
     status = HTTPStatus.NOT_FOUND
+    code = "FileNotFound"
 
 
-class Conflict(FilestoreError):
-    """The file's state forbids the operation, e.g. reverting a stored file (409)."""
+class RouteNotFound(FilestoreError):
+    """The function serves no such route; only a direct invocation meets it (404)."""
+
+    status = HTTPStatus.NOT_FOUND
+    code = "RouteNotFound"
+
+
+class AlreadyStored(FilestoreError):
+    """The file is stored, so its uploader can no longer revert it (409)."""
 
     status = HTTPStatus.CONFLICT
+    code = "AlreadyStored"
+
+
+class ChangedDuringRevert(FilestoreError):
+    """The file changed while it was being reverted; trying again gives the final answer (409)."""
+
+    status = HTTPStatus.CONFLICT
+    code = "ChangedDuringRevert"

@@ -1,10 +1,9 @@
-"""The HTTP side of the API functions: one resolver factory and the one error-to-4xx mapping."""
+"""The HTTP side of the API functions: one resolver factory, request access, the error mapping."""
 
 from __future__ import annotations
 
 import json
 from functools import cache
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import (
@@ -15,9 +14,10 @@ from aws_lambda_powertools.event_handler import (
 )
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from filestore.errors import FilestoreError
+from filestore.errors import FilestoreError, InvalidBody, RouteNotFound
 from filestore.observability import logger
 from filestore.validation import parse_json_body
+from filestore.views import error_view
 from runtime_context import get_settings
 
 if TYPE_CHECKING:
@@ -51,24 +51,25 @@ def new_router() -> Router:
 
 
 def _refused(error: FilestoreError) -> Response[str]:
-    logger.info("request refused", extra={"status": int(error.status), "reason": error.message})
-    return error_response(error.status, error.message)
+    details = {"status": int(error.status), "code": error.code, "reason": error.message}
+    logger.info("request refused", extra=details)
+    return error_response(error)
 
 
 def _invalid_json(error: json.JSONDecodeError) -> Response[str]:
-    return error_response(HTTPStatus.BAD_REQUEST, f"request body is not valid JSON: {error.msg}")
+    return _refused(InvalidBody(f"request body is not valid JSON: {error.msg}"))
 
 
 def _no_route(_error: Exception) -> Response[str]:
-    return error_response(HTTPStatus.NOT_FOUND, "no such route")
+    return _refused(RouteNotFound("no such route"))
 
 
-def error_response(status: HTTPStatus, message: str) -> Response[str]:
-    """``{"message": ...}`` with the given status."""
+def error_response(error: FilestoreError) -> Response[str]:
+    """``{"message": ..., "code": ...}`` with the error's status."""
     return Response(
-        status_code=int(status),
+        status_code=int(error.status),
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"message": message}),
+        body=json.dumps(error_view(error)),
     )
 
 

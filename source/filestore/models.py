@@ -1,11 +1,11 @@
-"""The file record: its DynamoDB item, its derived status and its public JSON view."""
+"""The file record: its id type, its DynamoDB item and its derived status."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NewType
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 EXPIRY_SHARDS = 4  # ExpiryIndex hash keys 0..3 spread the expiring files over partitions
+
+# 32 lowercase hex characters (``filestore.validation.FILE_ID``); also the object's S3 key.
+FileId = NewType("FileId", str)
 
 
 class Status(StrEnum):
@@ -44,7 +47,7 @@ def expiry_shard_of(file_id: str) -> int:
 class FileRecord:
     """One item of FilesTable (attribute names as in docs/ARCHITECTURE.md)."""
 
-    id: str
+    id: FileId
     name: str
     type: str
     size: int
@@ -110,7 +113,7 @@ class FileRecord:
         if created_at is None or size is None:
             raise ValueError(f"item {item.get('id')} lacks created_at or size")
         return cls(
-            id=str(item["id"]["S"]),
+            id=FileId(str(item["id"]["S"])),
             name=text("name") or "",
             type=text("type") or "application/octet-stream",
             size=size,
@@ -123,23 +126,3 @@ class FileRecord:
             expiry_shard=number("expiry_shard"),
             expire_at=number("expire_at"),
         )
-
-    def public_view(self, url: str | None) -> dict[str, Any]:
-        """The JSON object POST /files returns (``null`` for what has not happened)."""
-
-        def when(moment: datetime | None) -> str | None:
-            return None if moment is None else format_timestamp(moment)
-
-        return {
-            "id": self.id,
-            "name": self.name,
-            "type": self.type,
-            "size": self.size,
-            "status": self.status.value,
-            "created_at": when(self.created_at),
-            "uploaded_at": when(self.uploaded_at),
-            "stored_at": when(self.stored_at),
-            "deleted_at": when(self.deleted_at),
-            "expired": self.expired,
-            "url": url,
-        }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -83,7 +83,7 @@ class FileRepository:
         item = response.get("Item")
         return None if item is None else FileRecord.from_item(item)
 
-    def get_many(self, file_ids: list[str]) -> dict[str, FileRecord]:
+    def get_many(self, file_ids: Sequence[str]) -> dict[str, FileRecord]:
         """Records by id (unknown ids absent); retries UnprocessedKeys until all are read."""
         if len(file_ids) > MAX_BATCH_KEYS:
             raise ValueError(f"at most {MAX_BATCH_KEYS} ids per BatchGetItem")

@@ -1,4 +1,4 @@
-"""FileService: every Filestore operation, independent of HTTP and of the Lambda event shapes."""
+"""FileService: every Filestore operation on typed values, independent of HTTP and event shapes."""
 
 from __future__ import annotations
 
@@ -7,28 +7,42 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from filestore import disposition
-from filestore.errors import BadRequest, Conflict, Forbidden, NotFound
-from filestore.models import FileRecord, Status, expiry_shard_of, format_timestamp
+from filestore.errors import (
+    AlreadyStored,
+    ChangedDuringRevert,
+    FileNotFound,
+    InvalidRevertToken,
+    NotInThisMode,
+)
+from filestore.models import FileId, FileRecord, Status, expiry_shard_of
 from filestore.observability import Metric, count, logger
 from filestore.repository import FileRepository, WriteOutcome
+from filestore.results import (
+    BatchProblem,
+    BatchResult,
+    ClientConfig,
+    DescribedFile,
+    ExpiryTally,
+    Upload,
+    UploadEventOutcome,
+)
 from filestore.storage import ObjectStorage, StoredObject
-from filestore.validation import FILE_ID, parse_file_id, parse_id_list, parse_new_file
+from filestore.validation import FILE_ID, MAX_BATCH_SIZE, MAX_NAME_LENGTH
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
 
+    from filestore.validation import NewFile
     from runtime_context import Settings
 
 Clock = Callable[[], datetime]
 ID_ATTEMPTS = 3
-NOT_FOUND = "not found"
-NOT_UPLOADED = "not uploaded"
-DELETED = "deleted"
 
 
 def utc_now() -> datetime:
@@ -68,57 +82,40 @@ class FileService:
 
     # ---- public API -------------------------------------------------------------------------
 
-    def config(self) -> dict[str, Any]:
+    def config(self) -> ClientConfig:
         """GET /config: what a client needs to know before uploading."""
-        return {
-            "max_file_size": self.settings.max_file_size,
-            "allowed_types": list(self.settings.allowed_types),
-            "store_on_upload": self.settings.store_on_upload,
-            "url_expiration": self.settings.signed_url_expiration,
-        }
-
-    def create_upload(self, payload: Any) -> dict[str, Any]:
-        """POST /file: a pending record and a presigned PUT URL for exactly this file."""
-        new_file = parse_new_file(
-            payload,
+        return ClientConfig(
             max_file_size=self.settings.max_file_size,
             allowed_types=self.settings.allowed_types,
+            store_on_upload=self.settings.store_on_upload,
+            url_expiration=self.settings.signed_url_expiration,
+            max_name_length=MAX_NAME_LENGTH,
+            max_batch_size=MAX_BATCH_SIZE,
         )
+
+    def create_upload(self, new_file: NewFile) -> Upload:
+        """POST /file: a pending record and a presigned PUT URL for exactly this file."""
         now = self._now()
         token = secrets.token_urlsafe(32)
-        record = self._insert_pending(new_file.name, new_file.type, new_file.size, token, now)
-        url = self._objects.presign_upload(
+        record = self._insert_pending(new_file, token, now)
+        request = self._objects.presign_upload(
             record.id, content_type=record.type, content_length=record.size
         )
         count(Metric.FILES_REQUESTED)
         details = {"file_id": record.id, "size": record.size, "type": record.type}
         logger.info("upload requested", extra=details)
         expires_at = now + timedelta(seconds=self.settings.signed_url_expiration)
-        return {
-            "id": record.id,
-            "url": url,
-            "method": "PUT",
-            "headers": {
-                "Content-Type": record.type,
-                "Content-Length": str(record.size),
-                "If-None-Match": "*",
-            },
-            "expires_at": format_timestamp(expires_at),
-            "revert_token": token,
-        }
+        return Upload(file_id=record.id, request=request, expires_at=expires_at, revert_token=token)
 
-    def revert(self, file_id: str | None, token: str | None) -> dict[str, Any]:
+    def revert(self, file_id: FileId, token: str) -> FileId:
         """DELETE /file/{id}: the uploader takes back a file it has not stored."""
-        file_id = parse_file_id(file_id)
-        if not token:
-            raise Forbidden("the X-Revert-Token header is missing")
         record = self._files.get(file_id)
         if record is None:
-            raise NotFound(f"file {file_id} does not exist")
+            raise FileNotFound(f"file {file_id} does not exist")
         if record.revert_token_hash is None or not hmac.compare_digest(
             hash_token(token), record.revert_token_hash
         ):
-            raise Forbidden("the revert token does not match this file")
+            raise InvalidRevertToken("the revert token does not match this file")
         if record.deleted_at is None:
             self._refuse_revert_if_stored(record)
             outcome = self._files.mark_deleted(
@@ -130,46 +127,44 @@ class FileService:
             if outcome.applied:
                 count(Metric.FILES_DELETED)
             elif outcome.before is None:
-                raise NotFound(f"file {file_id} does not exist")
+                raise FileNotFound(f"file {file_id} does not exist")
             elif outcome.before.deleted_at is None:
                 self._refuse_revert_if_stored(outcome.before)  # a store won the race
-                raise Conflict(f"file {file_id} changed during the revert; try again")
+                raise ChangedDuringRevert(f"file {file_id} changed during the revert; try again")
         self._finish_deletion(file_id)
         logger.info("file reverted", extra={"file_id": file_id})
-        return {"id": file_id}
+        return file_id
 
-    def store(self, payload: Any) -> dict[str, Any]:
+    def store(self, file_ids: list[FileId]) -> BatchResult:
         """PUT /files: keep uploaded files so they never expire."""
         if self.settings.store_on_upload:
-            raise BadRequest(
+            raise NotInThisMode(
                 "files are stored on upload in this deployment (StoreOnLoad is True);"
                 " PUT /files is not available"
             )
-        file_ids = parse_id_list(payload)
         now = self._now()
-        result: list[str] = []
-        problems: dict[str, str] = {}
+        done: list[FileId] = []
+        problems: dict[FileId, BatchProblem] = {}
         for file_id in file_ids:
             problem = self._store_one(file_id, now)
             if problem is None:
-                result.append(file_id)
+                done.append(file_id)
             else:
                 problems[file_id] = problem
-        logger.info("files stored", extra={"stored": len(result), "problems": len(problems)})
-        return {"result": result, "problems": problems}
+        logger.info("files stored", extra={"stored": len(done), "problems": len(problems)})
+        return BatchResult(done=tuple(done), problems=problems)
 
     def describe(
-        self, payload: Any, *, include_deleted: bool, include_nonstored: bool
-    ) -> list[dict[str, Any]]:
+        self, file_ids: list[FileId], *, include_deleted: bool, include_nonstored: bool
+    ) -> list[DescribedFile]:
         """POST /files: the records of the given ids, in request order, unknown ids left out."""
-        file_ids = parse_id_list(payload)
         records = self._files.get_many(file_ids)
         wanted = {Status.STORED}
         if include_deleted:
             wanted.add(Status.DELETED)
         if include_nonstored:
             wanted.update((Status.PENDING, Status.UPLOADED))
-        views: list[dict[str, Any]] = []
+        described: list[DescribedFile] = []
         for file_id in file_ids:
             record = records.get(file_id)
             if record is None or record.status not in wanted:
@@ -181,71 +176,72 @@ class FileService:
                     content_type=record.type,
                     content_disposition=disposition.attachment(record.name),
                 )
-            views.append(record.public_view(url))
-        return views
+            described.append(DescribedFile(record=record, download_url=url))
+        return described
 
-    def delete(self, payload: Any) -> dict[str, Any]:
+    def delete(self, file_ids: list[FileId]) -> BatchResult:
         """DELETE /files: remove objects; the records stay, marked deleted."""
-        file_ids = parse_id_list(payload)
         now = self._now()
-        result: list[str] = []
-        problems: dict[str, str] = {}
+        done: list[FileId] = []
+        problems: dict[FileId, BatchProblem] = {}
         for file_id in file_ids:
             outcome = self._files.mark_deleted(file_id, now=now)
             if not outcome.applied and outcome.before is None:
-                problems[file_id] = NOT_FOUND
+                problems[file_id] = BatchProblem.NOT_FOUND
                 continue
             if outcome.applied:
                 count(Metric.FILES_DELETED)
             self._finish_deletion(file_id)  # also retries an unfinished earlier deletion
-            result.append(file_id)
-        logger.info("files deleted", extra={"deleted": len(result), "problems": len(problems)})
-        return {"result": result, "problems": problems}
+            done.append(file_id)
+        logger.info("files deleted", extra={"deleted": len(done), "problems": len(problems)})
+        return BatchResult(done=tuple(done), problems=problems)
 
-    def record_upload(self, key: str) -> str:
-        """s3:ObjectCreated for a decoded key: record the upload, or remove an orphan object.
-
-        Returns what happened: ``recorded``, ``duplicate``, ``removed`` or ``gone``.
-        """
+    def record_upload(self, bucket: str, key: str) -> UploadEventOutcome:
+        """s3:ObjectCreated for a decoded key: record the upload, or remove an orphan object."""
+        if bucket != self.settings.bucket_name:
+            logger.warning("event for another bucket", extra={"bucket": bucket})
+            return UploadEventOutcome.IGNORED
         stored_object = self._objects.head(key)
         if stored_object is None:
             logger.info("object already gone", extra={"key": key})
-            return "gone"
+            return UploadEventOutcome.GONE
         if not FILE_ID.fullmatch(key):
             self._objects.delete(key)
             logger.warning("removed object with a foreign key", extra={"key": key})
-            return "removed"
+            return UploadEventOutcome.REMOVED
+        file_id = FileId(key)
         outcome = self._mark_uploaded(
-            key, stored_object, self._now(), store=self.settings.store_on_upload
+            file_id, stored_object, self._now(), store=self.settings.store_on_upload
         )
         if outcome.applied:
-            return "recorded"
+            return UploadEventOutcome.RECORDED
         if outcome.before is None or outcome.before.deleted_at is not None:
-            self._objects.delete(key)
+            self._objects.delete(file_id)
             if outcome.before is not None:
-                self._files.finish_deletion(key)
-            logger.info("removed object without a live record", extra={"file_id": key})
-            return "removed"
-        logger.info("duplicate upload event", extra={"file_id": key})
-        return "duplicate"
+                self._files.finish_deletion(file_id)
+            logger.info("removed object without a live record", extra={"file_id": file_id})
+            return UploadEventOutcome.REMOVED
+        logger.info("duplicate upload event", extra={"file_id": file_id})
+        return UploadEventOutcome.DUPLICATE
 
-    def expire(self) -> dict[str, int]:
+    def expire(self) -> ExpiryTally:
         """The schedule: remove every file not stored in time, and finish stuck deletions."""
         now = self._now()
-        tally = {"expired": 0, "finished": 0, "skipped": 0}
+        expired = finished = skipped = 0
         for entry in self._files.expiring(now):
             if entry.deletion_started:
                 self._finish_deletion(entry.id)
-                tally["finished"] += 1
+                finished += 1
                 continue
             outcome = self._files.mark_deleted(entry.id, now=now, unless_stored=True, expired=True)
             if outcome.applied:
                 self._finish_deletion(entry.id)
-                tally["expired"] += 1
+                expired += 1
             else:
-                tally["skipped"] += 1  # a concurrent store or delete won
-        count(Metric.FILES_EXPIRED, tally["expired"])
-        logger.info("expiry run", extra=tally)
+                skipped += 1  # a concurrent store or delete won
+        tally = ExpiryTally(expired=expired, finished=finished, skipped=skipped)
+        count(Metric.FILES_EXPIRED, tally.expired)
+        logger.info("expiry run", extra=asdict(tally))
         return tally
 
     # ---- helpers ----------------------------------------------------------------------------
@@ -253,18 +249,16 @@ class FileService:
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC).replace(microsecond=0)
 
-    def _insert_pending(
-        self, name: str, mime_type: str, size: int, token: str, now: datetime
-    ) -> FileRecord:
+    def _insert_pending(self, new_file: NewFile, token: str, now: datetime) -> FileRecord:
         temporary = not self.settings.store_on_upload
         expire_at = int(now.timestamp()) + self.settings.upload_timeout
         for _attempt in range(ID_ATTEMPTS):
-            file_id = secrets.token_hex(16)
+            file_id = FileId(secrets.token_hex(16))
             record = FileRecord(
                 id=file_id,
-                name=name,
-                type=mime_type,
-                size=size,
+                name=new_file.name,
+                type=new_file.type,
+                size=new_file.size,
                 created_at=now,
                 revert_token_hash=hash_token(token),
                 expiry_shard=expiry_shard_of(file_id) if temporary else None,
@@ -276,9 +270,9 @@ class FileService:
 
     def _refuse_revert_if_stored(self, record: FileRecord) -> None:
         if record.stored_at is not None and not self.settings.store_on_upload:
-            raise Conflict(f"file {record.id} is already stored; revert no longer applies")
+            raise AlreadyStored(f"file {record.id} is already stored; revert no longer applies")
 
-    def _store_one(self, file_id: str, now: datetime) -> str | None:
+    def _store_one(self, file_id: FileId, now: datetime) -> BatchProblem | None:
         outcome = self._files.mark_stored(file_id, now=now)
         before = outcome.before
         if not outcome.applied and before and not before.deleted_at and not before.uploaded_at:
@@ -286,7 +280,7 @@ class FileService:
             # way, so ask S3 and record the upload ourselves before storing.
             stored_object = self._objects.head(file_id)
             if stored_object is None:
-                return NOT_UPLOADED
+                return BatchProblem.NOT_UPLOADED
             self._mark_uploaded(file_id, stored_object, now, store=False)
             outcome = self._files.mark_stored(file_id, now=now)
         if outcome.applied:
@@ -294,13 +288,13 @@ class FileService:
                 count(Metric.FILES_STORED)
             return None
         if outcome.before is None:
-            return NOT_FOUND
+            return BatchProblem.NOT_FOUND
         if outcome.before.deleted_at is not None:
-            return DELETED
-        return NOT_UPLOADED
+            return BatchProblem.DELETED
+        return BatchProblem.NOT_UPLOADED
 
     def _mark_uploaded(
-        self, file_id: str, stored_object: StoredObject, now: datetime, *, store: bool
+        self, file_id: FileId, stored_object: StoredObject, now: datetime, *, store: bool
     ) -> WriteOutcome:
         outcome = self._files.mark_uploaded(
             file_id,

@@ -14,6 +14,15 @@ MISSING_OBJECT_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 
 
 @dataclass(frozen=True)
+class PresignedUpload:
+    """A presigned PUT: the URL and exactly the headers its signature covers."""
+
+    url: str
+    headers: dict[str, str]
+    method: str = "PUT"
+
+
+@dataclass(frozen=True)
 class StoredObject:
     """What HeadObject says about an uploaded object."""
 
@@ -29,9 +38,11 @@ class ObjectStorage:
         self._bucket = bucket
         self._expiration = url_expiration
 
-    def presign_upload(self, key: str, *, content_type: str, content_length: int) -> str:
+    def presign_upload(
+        self, key: str, *, content_type: str, content_length: int
+    ) -> PresignedUpload:
         """A SigV4 PUT URL signing Content-Length, Content-Type and ``If-None-Match: *``."""
-        return self._client.generate_presigned_url(
+        url = self._client.generate_presigned_url(
             "put_object",
             Params={
                 "Bucket": self._bucket,
@@ -43,6 +54,12 @@ class ObjectStorage:
             ExpiresIn=self._expiration,
             HttpMethod="PUT",
         )
+        headers = {
+            "Content-Type": content_type,
+            "Content-Length": str(content_length),
+            "If-None-Match": "*",
+        }
+        return PresignedUpload(url=url, headers=headers)
 
     def presign_download(self, key: str, *, content_type: str, content_disposition: str) -> str:
         """A SigV4 GET URL that makes S3 answer with this type and disposition."""

@@ -1,4 +1,4 @@
-"""Checks and parses client input; every failure is a ``BadRequest`` naming the problem."""
+"""Parses client input into typed values; each failure is a typed error naming the problem."""
 
 from __future__ import annotations
 
@@ -9,17 +9,32 @@ import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from filestore.errors import BadRequest
+from filestore.errors import (
+    FileTooLarge,
+    InvalidBody,
+    InvalidFileId,
+    InvalidQueryParameter,
+    MissingRevertToken,
+    TypeNotAllowed,
+)
+from filestore.models import FileId
 
+if TYPE_CHECKING:
+    from runtime_context import Settings
+
+# api/swagger.yaml states the same limits and patterns (tests/unit/infra/test_limits_contract.py).
 MAX_NAME_LENGTH = 255
-MAX_IDS = 100
+MAX_BATCH_SIZE = 100  # file ids per PUT, POST or DELETE /files
+MAX_TYPE_LENGTH = 255
 DEFAULT_TYPE = "application/octet-stream"
 FILE_ID = re.compile(r"[0-9a-f]{32}")
 _MIME_WORD = r"[A-Za-z0-9!#$&^_.+-]+"
-MIME_TYPE = re.compile(rf"({_MIME_WORD})/({_MIME_WORD})((?:\s*;\s*{_MIME_WORD}={_MIME_WORD})*)")
-MAX_TYPE_LENGTH = 255
+# Only spaces and tabs may pad a type and its parameters: no line breaks can reach a header.
+MIME_TYPE = re.compile(
+    rf"[ \t]*({_MIME_WORD})/({_MIME_WORD})((?:[ \t]*;[ \t]*{_MIME_WORD}={_MIME_WORD})*)[ \t]*"
+)
 YES_WORDS = frozenset({"yes", "true", "1"})
 NO_WORDS = frozenset({"no", "false", "0", ""})
 
@@ -36,58 +51,67 @@ class NewFile:
 def parse_json_body(body: str | None, *, is_base64_encoded: bool = False) -> Any:
     """The request body as JSON; missing, undecodable or invalid bodies are bad requests."""
     if body is None or body == "":
-        raise BadRequest("request body is missing; send JSON")
+        raise InvalidBody("request body is missing; send JSON")
     text = body
     if is_base64_encoded:
         try:
             text = base64.b64decode(body, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError) as err:
-            raise BadRequest("request body is not valid base64-encoded UTF-8") from err
+            raise InvalidBody("request body is not valid base64-encoded UTF-8") from err
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
         message = f"request body is not valid JSON: {err.msg} at position {err.pos}"
-        raise BadRequest(message) from err
+        raise InvalidBody(message) from err
     except ValueError as err:  # an integer beyond Python's int_max_str_digits
-        raise BadRequest("request body holds a number with too many digits") from err
+        raise InvalidBody("request body holds a number with too many digits") from err
     except RecursionError as err:
-        raise BadRequest("request body is nested too deeply") from err
+        raise InvalidBody("request body is nested too deeply") from err
 
 
-def parse_new_file(payload: Any, *, max_file_size: int, allowed_types: tuple[str, ...]) -> NewFile:
-    """Validate a POST /file body: ``{"name": ..., "size": ..., "type": optional}``."""
+def parse_new_file(payload: Any, settings: Settings) -> NewFile:
+    """A POST /file body, ``{"name": ..., "size": ..., "type": optional}``, within the limits of
+    this deployment (MaxFileSize, AllowedTypes)."""
     if not isinstance(payload, dict):
-        raise BadRequest('request body must be a JSON object like {"name": "a.pdf", "size": 1}')
+        raise InvalidBody('request body must be a JSON object like {"name": "a.pdf", "size": 1}')
     name = _parse_name(payload.get("name"))
-    size = _parse_size(payload.get("size"), max_file_size)
+    size = _parse_size(payload.get("size"), settings.max_file_size)
     mime_type = _parse_type(payload.get("type"), name)
+    allowed_types = settings.allowed_types
     if not type_is_allowed(mime_type, allowed_types):
-        raise BadRequest(
+        raise TypeNotAllowed(
             f"type {mime_type!r} is not allowed; allowed types: {', '.join(allowed_types)}"
         )
     return NewFile(name=name, size=size, type=mime_type)
 
 
-def parse_id_list(payload: Any) -> list[str]:
-    """Validate a JSON array of 1..100 file ids; duplicates are dropped, order kept."""
+def parse_id_list(payload: Any) -> list[FileId]:
+    """A JSON array of 1..MAX_BATCH_SIZE file ids; duplicates are dropped, order kept."""
     if not isinstance(payload, list):
-        raise BadRequest("request body must be a JSON array of file ids")
+        raise InvalidBody("request body must be a JSON array of file ids")
     if not payload:
-        raise BadRequest("the array of file ids is empty; send 1 to 100 ids")
-    if len(payload) > MAX_IDS:
-        raise BadRequest(f"too many file ids: {len(payload)}; send at most {MAX_IDS}")
+        raise InvalidBody(f"the array of file ids is empty; send 1 to {MAX_BATCH_SIZE} ids")
+    if len(payload) > MAX_BATCH_SIZE:
+        raise InvalidBody(f"too many file ids: {len(payload)}; send at most {MAX_BATCH_SIZE}")
     for position, file_id in enumerate(payload):
         if not isinstance(file_id, str) or not FILE_ID.fullmatch(file_id):
-            raise BadRequest(
+            raise InvalidFileId(
                 f"file id at position {position} is not 32 lowercase hexadecimal characters"
             )
-    return list(dict.fromkeys(payload))
+    return [FileId(file_id) for file_id in dict.fromkeys(payload)]
 
 
-def parse_file_id(value: str | None) -> str:
-    """Validate one file id from a path."""
+def parse_file_id(value: str | None) -> FileId:
+    """One file id from a path."""
     if value is None or not FILE_ID.fullmatch(value):
-        raise BadRequest("file id must be 32 lowercase hexadecimal characters")
+        raise InvalidFileId("file id must be 32 lowercase hexadecimal characters")
+    return FileId(value)
+
+
+def parse_revert_token(value: str | None) -> str:
+    """The X-Revert-Token header: present is all it takes here; the service checks it."""
+    if not value:
+        raise MissingRevertToken("the X-Revert-Token header is missing")
     return value
 
 
@@ -100,7 +124,7 @@ def parse_flag(value: str | None, name: str) -> bool:
         return True
     if word in NO_WORDS:
         return False
-    raise BadRequest(f"query parameter {name} must be yes or no, not {value[:20]!r}")
+    raise InvalidQueryParameter(f"query parameter {name} must be yes or no, not {value[:20]!r}")
 
 
 def type_is_allowed(mime_type: str, allowed_types: tuple[str, ...]) -> bool:
@@ -117,29 +141,29 @@ def type_is_allowed(mime_type: str, allowed_types: tuple[str, ...]) -> bool:
 
 def _parse_name(value: Any) -> str:
     if value is None:
-        raise BadRequest("name is required")
+        raise InvalidBody("name is required")
     if not isinstance(value, str):
-        raise BadRequest("name must be a string")
+        raise InvalidBody("name must be a string")
     if not value:
-        raise BadRequest("name is empty")
+        raise InvalidBody("name is empty")
     if len(value) > MAX_NAME_LENGTH:
-        raise BadRequest(f"name is {len(value)} characters long; at most {MAX_NAME_LENGTH}")
+        raise InvalidBody(f"name is {len(value)} characters long; at most {MAX_NAME_LENGTH}")
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
-        raise BadRequest("name contains control characters or unpaired surrogates")
+        raise InvalidBody("name contains control characters or unpaired surrogates")
     if "/" in value or "\\" in value:
-        raise BadRequest("name contains / or \\; send the file name without its folder")
+        raise InvalidBody("name contains / or \\; send the file name without its folder")
     return value
 
 
 def _parse_size(value: Any, max_file_size: int) -> int:
     if value is None:
-        raise BadRequest("size is required")
+        raise InvalidBody("size is required")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest("size must be an integer number of bytes")
+        raise InvalidBody("size must be an integer number of bytes")
     if value < 1:
-        raise BadRequest(f"size must be at least 1 byte, not {value}")
+        raise InvalidBody(f"size must be at least 1 byte, not {value}")
     if value > max_file_size:
-        raise BadRequest(f"size {value} is larger than the maximum file size {max_file_size}")
+        raise FileTooLarge(f"size {value} is larger than the maximum file size {max_file_size}")
     return value
 
 
@@ -150,9 +174,9 @@ def _parse_type(value: Any, name: str) -> str:
         guessed = mimetypes.guess_type(f"file.{extension}", strict=False)[0] if dot else None
         return guessed or DEFAULT_TYPE
     if not isinstance(value, str):
-        raise BadRequest("type must be a string such as image/png")
-    match = MIME_TYPE.fullmatch(value.strip())
+        raise InvalidBody("type must be a string such as image/png")
+    match = MIME_TYPE.fullmatch(value)
     if len(value) > MAX_TYPE_LENGTH or match is None:
-        raise BadRequest("type is not a valid mime type such as image/png")
+        raise InvalidBody("type is not a valid mime type such as image/png")
     major, minor, parameters = match.groups()
     return f"{major.lower()}/{minor.lower()}{parameters}"

@@ -13,13 +13,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from filestore.container import get_service
 from filestore.http import json_body, new_router, resolve
 from filestore.observability import logger, metrics, tracer
+from filestore.validation import parse_new_file
+from filestore.views import upload_view
 
 router = new_router()
 
 
 @router.post("/file")
 def create_file() -> dict[str, Any]:
-    return get_service().create_upload(json_body(router))
+    service = get_service()
+    new_file = parse_new_file(json_body(router), service.settings)
+    return upload_view(service.create_upload(new_file))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -13,18 +13,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from filestore.container import get_service
 from filestore.http import json_body, new_router, query_value, resolve
 from filestore.observability import logger, tracer
-from filestore.validation import parse_flag
+from filestore.validation import parse_flag, parse_id_list
+from filestore.views import file_views
 
 router = new_router()
 
 
 @router.post("/files")
 def describe_files() -> list[dict[str, Any]]:
-    return get_service().describe(
-        json_body(router),
+    file_ids = parse_id_list(json_body(router))
+    described = get_service().describe(
+        file_ids,
         include_deleted=parse_flag(query_value(router, "deleted"), "deleted"),
         include_nonstored=parse_flag(query_value(router, "nonstored"), "nonstored"),
     )
+    return file_views(described)
 
 
 # No @metrics.log_metrics: this function publishes no metric, so there is nothing to flush.

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from filestore.container import get_service
 from filestore.observability import logger, metrics, tracer
+from filestore.views import expiry_view
 
 
 @logger.inject_lambda_context
@@ -18,4 +19,4 @@ from filestore.observability import logger, metrics, tracer
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, int]:
     logger.info("scheduled expiry", extra={"rule_time": event.time})
-    return get_service().expire()
+    return expiry_view(get_service().expire())

@@ -13,13 +13,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from filestore.container import get_service
 from filestore.http import new_router, resolve
 from filestore.observability import logger, tracer
+from filestore.views import config_view
 
 router = new_router()
 
 
 @router.get("/config")
 def get_config() -> dict[str, Any]:
-    return get_service().config()
+    return config_view(get_service().config())
 
 
 # No @metrics.log_metrics: this function publishes no metric, so there is nothing to flush.

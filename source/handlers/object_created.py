@@ -5,7 +5,6 @@ from __future__ import annotations
 import vendor  # noqa: F401  (must come first: puts source/ext on sys.path)
 
 # isort: split
-from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
@@ -13,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from filestore.container import get_service
 from filestore.observability import logger, metrics, tracer
+from filestore.views import upload_events_view
 
 
 # Powertools' S3Event gives the record its shape. Importing the data classes costs this cold
@@ -21,14 +21,11 @@ from filestore.observability import logger, metrics, tracer
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_source(data_class=S3Event)
-def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+def handler(event: S3Event, context: LambdaContext) -> dict[str, list[str]]:
     service = get_service()
-    outcomes: list[str] = []
-    for record in event.records:
-        if record.s3.bucket.name != service.settings.bucket_name:
-            logger.warning("event for another bucket", extra={"bucket": record.s3.bucket.name})
-            outcomes.append("ignored")
-            continue
+    outcomes = [
         # S3 event keys are URL-encoded with "+" for spaces.
-        outcomes.append(service.record_upload(unquote_plus(record.s3.get_object.key)))
-    return {"outcomes": outcomes}
+        service.record_upload(record.s3.bucket.name, unquote_plus(record.s3.get_object.key))
+        for record in event.records
+    ]
+    return upload_events_view(outcomes)

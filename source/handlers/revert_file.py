@@ -13,13 +13,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from filestore.container import get_service
 from filestore.http import REVERT_TOKEN_HEADER, header, new_router, resolve
 from filestore.observability import logger, metrics, tracer
+from filestore.validation import parse_file_id, parse_revert_token
+from filestore.views import file_ref_view
 
 router = new_router()
 
 
 @router.delete("/file/<id>")
 def revert_file(id: str) -> dict[str, Any]:
-    return get_service().revert(id, header(router, REVERT_TOKEN_HEADER))
+    file_id = parse_file_id(id)  # a malformed id is a 400 before a missing token's 403
+    token = parse_revert_token(header(router, REVERT_TOKEN_HEADER))
+    return file_ref_view(get_service().revert(file_id, token))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -13,13 +13,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from filestore.container import get_service
 from filestore.http import json_body, new_router, resolve
 from filestore.observability import logger, metrics, tracer
+from filestore.validation import parse_id_list
+from filestore.views import batch_view
 
 router = new_router()
 
 
 @router.put("/files")
 def store_files() -> dict[str, Any]:
-    return get_service().store(json_body(router))
+    file_ids = parse_id_list(json_body(router))
+    return batch_view(get_service().store(file_ids))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

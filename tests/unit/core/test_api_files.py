@@ -81,6 +81,7 @@ def test_revert_without_token_is_forbidden(files: Files) -> None:
 
     assert response.status == 403
     assert "X-Revert-Token" in response.body["message"]
+    assert response.body["code"] == "MissingRevertToken"
     assert files.object_exists(created["id"])
 
 
@@ -92,6 +93,7 @@ def test_revert_with_a_wrong_token_is_forbidden_and_changes_nothing(files: Files
 
     assert response.status == 403
     assert "does not match" in response.body["message"]
+    assert response.body["code"] == "InvalidRevertToken"
     assert files.object_exists(created["id"])
     item = files.item(created["id"])
     assert item is not None and "deleted_at" not in item
@@ -106,6 +108,7 @@ def test_revert_with_a_token_of_any_shape_is_forbidden(files: Files, token: str)
     response = revert(created["id"], token)
 
     assert response.status == 403
+    assert response.body["code"] == "InvalidRevertToken"
     assert files.object_exists(created["id"])
 
 
@@ -114,6 +117,7 @@ def test_revert_of_an_unknown_id_is_404(files: Files) -> None:
 
     assert response.status == 404
     assert UNKNOWN_ID in response.body["message"]
+    assert response.body["code"] == "FileNotFound"
     assert files.item_count() == 0  # no item created by a conditional update
 
 
@@ -122,6 +126,13 @@ def test_revert_of_a_malformed_id_is_400(files: Files) -> None:
 
     assert response.status == 400
     assert "32 lowercase hexadecimal" in response.body["message"]
+    assert response.body["code"] == "InvalidFileId"
+
+
+def test_a_malformed_id_is_refused_before_a_missing_token(files: Files) -> None:
+    response = revert("not-an-id", None)
+
+    assert (response.status, response.body["code"]) == (400, "InvalidFileId")
 
 
 def test_revert_of_a_stored_file_is_a_conflict(files: Files) -> None:
@@ -131,6 +142,7 @@ def test_revert_of_a_stored_file_is_a_conflict(files: Files) -> None:
 
     assert response.status == 409
     assert "already stored" in response.body["message"]
+    assert response.body["code"] == "AlreadyStored"
     assert files.object_exists(created["id"])
 
 
@@ -208,31 +220,32 @@ def test_store_drops_duplicate_ids(files: Files) -> None:
     assert response.body == {"result": [created["id"]], "problems": {}}
 
 
-BAD_ID_LISTS: list[tuple[str, Any, str]] = [
-    ("object", {"ids": []}, "JSON array"),
-    ("string", "abc", "JSON array"),
-    ("empty array", [], "empty"),
-    ("101 ids", ["a" * 32] * 101, "too many file ids: 101"),
-    ("number id", [5], "position 0"),
-    ("uppercase id", ["A" * 32], "position 0"),
-    ("short id", ["a" * 31], "position 0"),
-    ("second id bad", ["a" * 32, "../etc/passwd"], "position 1"),
+BAD_ID_LISTS: list[tuple[str, Any, str, str]] = [
+    ("object", {"ids": []}, "JSON array", "InvalidBody"),
+    ("string", "abc", "JSON array", "InvalidBody"),
+    ("empty array", [], "empty", "InvalidBody"),
+    ("101 ids", ["a" * 32] * 101, "too many file ids: 101", "InvalidBody"),
+    ("number id", [5], "position 0", "InvalidFileId"),
+    ("uppercase id", ["A" * 32], "position 0", "InvalidFileId"),
+    ("short id", ["a" * 31], "position 0", "InvalidFileId"),
+    ("second id bad", ["a" * 32, "../etc/passwd"], "position 1", "InvalidFileId"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
-    [(body, message) for _case, body, message in BAD_ID_LISTS],
-    ids=[case for case, _body, _message in BAD_ID_LISTS],
+    ("body", "message", "code"),
+    [(body, message, code) for _case, body, message, code in BAD_ID_LISTS],
+    ids=[case for case, *_details in BAD_ID_LISTS],
 )
 @pytest.mark.parametrize("route", [store, describe, delete], ids=["store", "describe", "delete"])
 def test_bad_id_lists_are_refused_with_400_naming_the_problem(
-    files: Files, route: Any, body: Any, message: str
+    files: Files, route: Any, body: Any, message: str, code: str
 ) -> None:
     response = route(body)
 
     assert response.status == 400
     assert message in response.body["message"]
+    assert response.body["code"] == code
 
 
 @pytest.mark.parametrize("route", [store, delete], ids=["store", "delete"])
@@ -243,6 +256,7 @@ def test_one_bad_id_refuses_the_whole_request_before_any_write(files: Files, rou
 
     assert response.status == 400
     assert "position 1" in response.body["message"]
+    assert response.body["code"] == "InvalidFileId"
     item = files.item(uploaded["id"])
     assert item is not None
     assert "stored_at" not in item and "deleted_at" not in item
@@ -255,6 +269,7 @@ def test_invalid_json_is_refused_with_400(files: Files, route: Any) -> None:
 
     assert response.status == 400
     assert "not valid JSON" in response.body["message"]
+    assert response.body["code"] == "InvalidBody"
 
 
 @pytest.mark.parametrize(
@@ -277,6 +292,7 @@ def test_json_python_cannot_read_is_refused_with_400(
 
     assert response.status == 400
     assert message in response.body["message"]
+    assert response.body["code"] == "InvalidBody"
 
 
 def test_describe_with_invalid_json_is_refused_with_400(files: Files) -> None:
@@ -286,6 +302,7 @@ def test_describe_with_invalid_json_is_refused_with_400(files: Files) -> None:
 
     assert response.status == 400
     assert "not valid JSON" in response.body["message"]
+    assert response.body["code"] == "InvalidBody"
 
 
 def test_exactly_100_ids_are_accepted(files: Files) -> None:
@@ -379,6 +396,7 @@ def test_describe_refuses_a_flag_that_is_not_yes_or_no(files: Files, flag: str) 
 
     assert response.status == 400
     assert f"query parameter {flag}" in response.body["message"]
+    assert response.body["code"] == "InvalidQueryParameter"
 
 
 # ---- delete ----------------------------------------------------------------------------------

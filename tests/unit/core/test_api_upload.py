@@ -33,6 +33,8 @@ def test_config_reports_limits_and_mode(service: FileService) -> None:
         "allowed_types": ["*"],
         "store_on_upload": False,
         "url_expiration": 900,
+        "max_name_length": 255,
+        "max_batch_size": 100,
     }
 
 
@@ -184,47 +186,84 @@ def test_unicode_names_are_accepted(files: Files) -> None:
     assert item["name"] == {"S": 'résumé "final".pdf'}
 
 
-BAD_UPLOAD_REQUESTS: list[tuple[str, Any, str]] = [
-    ("array body", ["a.pdf"], "JSON object"),
-    ("string body", "a.pdf", "JSON object"),
-    ("missing name", {"size": 5}, "name is required"),
-    ("name not a string", {"name": 5, "size": 5}, "name must be a string"),
-    ("empty name", {"name": "", "size": 5}, "name is empty"),
-    ("name too long", {"name": "n" * 256, "size": 5}, "at most 255"),
-    ("control character", {"name": "a\r\nb.txt", "size": 5}, "control characters"),
-    ("NUL", {"name": "a\u0000.txt", "size": 5}, "control characters"),
-    ("slash", {"name": "dir/a.txt", "size": 5}, "/ or \\"),
-    ("backslash", {"name": "dir\\a.txt", "size": 5}, "/ or \\"),
-    ("missing size", {"name": "a.txt"}, "size is required"),
-    ("size as string", {"name": "a.txt", "size": "5"}, "size must be an integer"),
-    ("size as float", {"name": "a.txt", "size": 5.5}, "size must be an integer"),
-    ("size as bool", {"name": "a.txt", "size": True}, "size must be an integer"),
-    ("zero size", {"name": "a.txt", "size": 0}, "at least 1 byte"),
-    ("negative size", {"name": "a.txt", "size": -1}, "at least 1 byte"),
-    ("size over limit", {"name": "a.txt", "size": 1048577}, "maximum file size 1048576"),
-    ("type not a string", {"name": "a.txt", "size": 5, "type": 7}, "type must be a string"),
-    ("type not a mime type", {"name": "a.txt", "size": 5, "type": "text"}, "not a valid mime"),
+BAD_UPLOAD_REQUESTS: list[tuple[str, Any, str, str]] = [
+    ("array body", ["a.pdf"], "JSON object", "InvalidBody"),
+    ("string body", "a.pdf", "JSON object", "InvalidBody"),
+    ("missing name", {"size": 5}, "name is required", "InvalidBody"),
+    ("name not a string", {"name": 5, "size": 5}, "name must be a string", "InvalidBody"),
+    ("empty name", {"name": "", "size": 5}, "name is empty", "InvalidBody"),
+    ("name too long", {"name": "n" * 256, "size": 5}, "at most 255", "InvalidBody"),
+    ("control character", {"name": "a\r\nb.txt", "size": 5}, "control characters", "InvalidBody"),
+    ("NUL", {"name": "a\u0000.txt", "size": 5}, "control characters", "InvalidBody"),
+    ("slash", {"name": "dir/a.txt", "size": 5}, "/ or \\", "InvalidBody"),
+    ("backslash", {"name": "dir\\a.txt", "size": 5}, "/ or \\", "InvalidBody"),
+    ("missing size", {"name": "a.txt"}, "size is required", "InvalidBody"),
+    ("size as string", {"name": "a.txt", "size": "5"}, "size must be an integer", "InvalidBody"),
+    ("size as float", {"name": "a.txt", "size": 5.5}, "size must be an integer", "InvalidBody"),
+    ("size as bool", {"name": "a.txt", "size": True}, "size must be an integer", "InvalidBody"),
+    ("zero size", {"name": "a.txt", "size": 0}, "at least 1 byte", "InvalidBody"),
+    ("negative size", {"name": "a.txt", "size": -1}, "at least 1 byte", "InvalidBody"),
+    (
+        "size over limit",
+        {"name": "a.txt", "size": 1048577},
+        "maximum file size 1048576",
+        "FileTooLarge",
+    ),
+    (
+        "type not a string",
+        {"name": "a.txt", "size": 5, "type": 7},
+        "type must be a string",
+        "InvalidBody",
+    ),
+    (
+        "type not a mime type",
+        {"name": "a.txt", "size": 5, "type": "text"},
+        "not a valid mime",
+        "InvalidBody",
+    ),
     (
         "type with header injection",
         {"name": "a.txt", "size": 5, "type": "text/plain\r\nX-Evil: 1"},
         "not a valid mime",
+        "InvalidBody",
+    ),
+    (
+        "line break after a parameter separator",
+        {"name": "a.txt", "size": 5, "type": "text/plain;\r\ncharset=utf-8"},
+        "not a valid mime",
+        "InvalidBody",
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
-    [(body, message) for _case, body, message in BAD_UPLOAD_REQUESTS],
-    ids=[case for case, _body, _message in BAD_UPLOAD_REQUESTS],
+    ("body", "message", "code"),
+    [(body, message, code) for _case, body, message, code in BAD_UPLOAD_REQUESTS],
+    ids=[case for case, *_details in BAD_UPLOAD_REQUESTS],
 )
 def test_bad_upload_request_is_refused_with_400_naming_the_problem(
-    files: Files, body: Any, message: str
+    files: Files, body: Any, message: str, code: str
 ) -> None:
     response = post_file(body=body)
 
     assert response.status == 400
     assert message in response.body["message"]
+    assert response.body["code"] == code
     assert files.item_count() == 0
+
+
+def test_an_error_body_holds_exactly_a_message_and_a_code(files: Files) -> None:
+    response = post_file(body={"name": "a.txt"})
+
+    assert response.body == {"message": "size is required", "code": "InvalidBody"}
+
+
+@pytest.mark.parametrize("padded", [" text/plain", "text/plain\t", "text/plain ; charset=utf-8"])
+def test_a_type_padded_with_spaces_or_tabs_is_accepted(files: Files, padded: str) -> None:
+    content_type = files.create("a.txt", 5, type=padded)["headers"]["Content-Type"]
+
+    assert content_type.startswith("text/plain")
+    assert content_type.strip() == content_type
 
 
 @pytest.mark.parametrize(
@@ -248,6 +287,7 @@ def test_missing_or_malformed_json_is_refused_with_400(
 
     assert response.status == 400
     assert message in response.body["message"]
+    assert response.body["code"] == "InvalidBody"
     assert files.item_count() == 0
 
 
@@ -259,6 +299,7 @@ def test_type_outside_the_allowed_patterns_is_refused(make_service: Any, files: 
     assert response.status == 400
     assert "type 'text/plain' is not allowed" in response.body["message"]
     assert "image/*, application/pdf" in response.body["message"]
+    assert response.body["code"] == "TypeNotAllowed"
     assert files.item_count() == 0
 
 
@@ -266,7 +307,7 @@ def test_unknown_route_is_a_json_404(service: FileService) -> None:
     response = call_api(get_config, api_event("GET", "/nowhere"))
 
     assert response.status == 404
-    assert "message" in response.body
+    assert response.body == {"message": "no such route", "code": "RouteNotFound"}
 
 
 def test_base64_encoded_json_body_is_accepted(files: Files) -> None:

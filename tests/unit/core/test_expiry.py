@@ -110,7 +110,7 @@ def test_a_store_racing_with_expiry_wins_and_the_file_stays(
         # Between the index Query and the expiry's conditional write, a store lands.
         if "expired" in params.get("UpdateExpression", "") and not raced:
             raced.append(params["Key"]["id"]["S"])
-            assert service.store([created["id"]])["result"] == [created["id"]]
+            assert service.store([created["id"]]).done == (created["id"],)
 
     aws.dynamodb.meta.events.register("provide-client-params.dynamodb.UpdateItem", store_first)
     try:

@@ -19,6 +19,7 @@ def test_put_files_is_refused_with_400(store_on_upload_files: Files) -> None:
 
     assert response.status == 400
     assert "stored on upload" in response.body["message"]
+    assert response.body["code"] == "NotInThisMode"
 
 
 def test_an_uploaded_file_is_listed_as_stored_with_a_url(store_on_upload_files: Files) -> None:

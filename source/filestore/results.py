@@ -1,0 +1,79 @@
+"""What FileService's operations return: typed values, turned into JSON only by filestore.views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from filestore.models import FileId, FileRecord
+    from filestore.storage import PresignedUpload
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """GET /config: the limits and mode a client needs before uploading."""
+
+    max_file_size: int
+    allowed_types: tuple[str, ...]
+    store_on_upload: bool
+    url_expiration: int
+    max_name_length: int
+    max_batch_size: int
+
+
+@dataclass(frozen=True)
+class Upload:
+    """POST /file: a pending file, where to PUT its bytes, and the token that reverts it."""
+
+    file_id: FileId
+    request: PresignedUpload
+    expires_at: datetime
+    revert_token: str
+
+
+class BatchProblem(StrEnum):
+    """Why PUT or DELETE /files left one id out of its result."""
+
+    NOT_FOUND = "not found"
+    NOT_UPLOADED = "not uploaded"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """PUT or DELETE /files: the ids done, in request order, and the problem of each other id."""
+
+    done: tuple[FileId, ...]
+    problems: Mapping[FileId, BatchProblem]
+
+
+@dataclass(frozen=True)
+class DescribedFile:
+    """POST /files: one record and, for a stored file, its presigned download URL."""
+
+    record: FileRecord
+    download_url: str | None
+
+
+class UploadEventOutcome(StrEnum):
+    """What one s3:ObjectCreated record led to."""
+
+    RECORDED = "recorded"  # the upload is in the record now
+    DUPLICATE = "duplicate"  # it already was: a repeated event
+    REMOVED = "removed"  # the object had no live record (unknown, deleted or a foreign key)
+    GONE = "gone"  # the object no longer exists
+    IGNORED = "ignored"  # the event names another bucket
+
+
+@dataclass(frozen=True)
+class ExpiryTally:
+    """One run of the expiry schedule."""
+
+    expired: int  # files not stored in time, now deleted
+    finished: int  # deletions started earlier and completed now
+    skipped: int  # files a concurrent store or delete claimed first
