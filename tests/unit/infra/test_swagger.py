@@ -1,4 +1,4 @@
-"""api/swagger.yaml: valid Swagger 2.0, routes wired to their functions, CORS, JSON errors."""
+"""api/swagger.yaml: valid Swagger 2.0, routes wired to their functions, CORS, coded JSON errors."""
 
 from __future__ import annotations
 
@@ -120,18 +120,38 @@ def test_every_path_answers_preflight_with_a_mock(path: str) -> None:
     assert set(headers.split(",")) == {"Content-Type", "X-Api-Key", "X-Revert-Token"}
 
 
-@pytest.mark.parametrize(
-    "response_type",
-    [
-        "DEFAULT_4XX",
-        "DEFAULT_5XX",
-        "MISSING_AUTHENTICATION_TOKEN",
-        "INVALID_API_KEY",
-        "BAD_REQUEST_BODY",
-        "THROTTLED",
-    ],
-)
-def test_gateway_errors_carry_cors_and_a_json_message(response_type: str) -> None:
+# Every gateway response a client can meet: the catch-alls, the API key, the validators, the
+# throttles and quota, a body over API Gateway's 10 MB and an integration timeout.
+GATEWAY_RESPONSE_TYPES = [
+    "DEFAULT_4XX",
+    "DEFAULT_5XX",
+    "MISSING_AUTHENTICATION_TOKEN",
+    "INVALID_API_KEY",
+    "BAD_REQUEST_BODY",
+    "BAD_REQUEST_PARAMETERS",
+    "THROTTLED",
+    "QUOTA_EXCEEDED",
+    "REQUEST_TOO_LARGE",
+    "INTEGRATION_TIMEOUT",
+]
+
+
+def gateway_error_code(response_type: str) -> str:
+    """A gateway response's ``code``: its type in PascalCase (DEFAULT_4XX gives Default4XX)."""
+    words = response_type.split("_")
+    return "".join(word if word[0].isdigit() else word.capitalize() for word in words)
+
+
+def test_the_swagger_customises_exactly_the_gateway_responses_clients_meet() -> None:
+    assert set(load_swagger()["x-amazon-apigateway-gateway-responses"]) == set(
+        GATEWAY_RESPONSE_TYPES
+    )
+
+
+@pytest.mark.parametrize("response_type", GATEWAY_RESPONSE_TYPES)
+def test_gateway_errors_carry_cors_a_json_message_and_a_code_named_after_their_type(
+    response_type: str,
+) -> None:
     response = load_swagger()["x-amazon-apigateway-gateway-responses"][response_type]
     origin = response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
     assert origin == ALLOWED_ORIGIN
@@ -141,7 +161,11 @@ def test_gateway_errors_carry_cors_and_a_json_message(response_type: str) -> Non
     body = template.replace("$context.error.messageString", '"Forbidden"').replace(
         "$context.error.validationErrorString", 'array is too long (allowed: [\\"100\\"])'
     )
-    assert isinstance(json.loads(body)["message"], str)
+    document = json.loads(body)
+    assert set(document) == {"message", "code"}
+    assert isinstance(document["message"], str)
+    assert document["code"] == gateway_error_code(response_type)
+    assert list(_model("Error").iter_errors(document)) == []
 
 
 def test_api_key_errors_are_403() -> None:
@@ -265,7 +289,13 @@ def test_response_models_describe_what_the_handlers_return() -> None:
         "allowed_types": ["*"],
         "store_on_upload": False,
         "url_expiration": 900,
+        "max_name_length": 255,
+        "max_batch_size": 100,
     }
     assert list(_model("Config").iter_errors(config)) == []
-    assert list(_model("Error").iter_errors({"message": "no"})) == []
+    for field in ("max_name_length", "max_batch_size"):
+        without = {key: value for key, value in config.items() if key != field}
+        assert list(_model("Config").iter_errors(without)) != [], field
+    assert list(_model("Error").iter_errors({"message": "no", "code": "FileNotFound"})) == []
+    assert list(_model("Error").iter_errors({"message": "no"})) != []
     assert list(_model("BatchResult").iter_errors({"result": [], "problems": {}})) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,7 @@ def test_each_route_reaches_its_function_with_a_key_exactly_where_security_says(
     without_key = _call(gateway, method, path, _body_for(path))
     if keyed:
         assert without_key.status == 403
-        assert json.loads(without_key.body) == {"message": "Forbidden"}
+        assert json.loads(without_key.body) == {"message": "Forbidden", "code": "InvalidApiKey"}
         assert _header(without_key, "Access-Control-Allow-Origin") == "*"
         assert recorder.calls == []
         with_key = _call(gateway, method, path, _body_for(path), [("x-api-key", KEY)])
@@ -154,6 +155,7 @@ def test_create_file_rejects_bad_bodies_before_the_function(
     response = _call(gateway, "POST", "/file", body)
     assert response.status == 400
     assert json.loads(response.body)["message"].startswith("Invalid request body")
+    assert json.loads(response.body)["code"] == "BadRequestBody"
     assert _header(response, "Access-Control-Allow-Origin") == "*"
     assert recorder.calls == []
 
@@ -169,6 +171,7 @@ def test_id_list_routes_reject_bad_bodies_before_the_function(
     response = _call(gateway, method, "/files", body, [("x-api-key", KEY)])
     assert response.status == 400
     assert json.loads(response.body)["message"].startswith("Invalid request body")
+    assert json.loads(response.body)["code"] == "BadRequestBody"
     assert recorder.calls == []
 
 
@@ -200,7 +203,10 @@ def test_revert_without_token_reaches_the_handler_which_owns_the_403(
 def test_unknown_route_gets_403_with_cors(gateway: Gateway) -> None:
     response = _call(gateway, "GET", "/files")
     assert response.status == 403
-    assert json.loads(response.body) == {"message": "Missing Authentication Token"}
+    assert json.loads(response.body) == {
+        "message": "Missing Authentication Token",
+        "code": "MissingAuthenticationToken",
+    }
     assert _header(response, "Access-Control-Allow-Origin") == "*"
 
 
@@ -210,7 +216,7 @@ def test_function_failure_gets_502_with_cors() -> None:
 
     response = _call(Gateway(SWAGGER, "dev", failing, {}), "GET", "/config")
     assert response.status == 502
-    assert json.loads(response.body) == {"message": "Internal server error"}
+    assert json.loads(response.body) == {"message": "Internal server error", "code": "Default5XX"}
     assert _header(response, "Access-Control-Allow-Origin") == "*"
 
 
@@ -241,5 +247,69 @@ def test_template_usage_plan_throttle_and_quota_answer_429_with_cors(recorder: R
         HttpRequest("PUT", f"/{api.stage}/files", [], [("x-api-key", KEY)], b"[]")
     )
     assert throttled.status == 429
-    assert json.loads(throttled.body) == {"message": "Too Many Requests"}
+    assert json.loads(throttled.body) == {"message": "Too Many Requests", "code": "Throttled"}
     assert _header(throttled, "Access-Control-Allow-Origin") == "*"
+
+
+@pytest.mark.parametrize(
+    ("type_", "expected"),
+    [
+        ("h", "ECMA 262 regex"),
+        ("text/plain\r\nX-Evil: 1", "ECMA 262 regex"),
+        ("text/plain;\r\ncharset=utf-8", "ECMA 262 regex"),
+    ],
+    ids=["no subtype", "header injection", "line break in parameters"],
+)
+def test_create_file_rejects_a_type_the_function_would_refuse(
+    gateway: Gateway, recorder: Recorder, type_: str, expected: str
+) -> None:
+    body = json.dumps({"name": "a.txt", "size": 1, "type": type_}).encode()
+    response = _call(gateway, "POST", "/file", body)
+    assert response.status == 400
+    document = json.loads(response.body)
+    assert expected in document["message"]
+    assert document["code"] == "BadRequestBody"
+    assert recorder.calls == []
+
+
+@pytest.mark.parametrize("type_", ["", "image/jpeg", " text/plain ; charset=utf-8\t"])
+def test_create_file_passes_an_empty_or_padded_type_to_the_function(
+    gateway: Gateway, recorder: Recorder, type_: str
+) -> None:
+    body = json.dumps({"name": "a.txt", "size": 1, "type": type_}).encode()
+    assert _call(gateway, "POST", "/file", body).status == 200
+    assert [name for name, _ in recorder.calls] == ["CreateFileFunction"]
+
+
+def test_a_body_over_10_mb_gets_413_request_too_large_with_cors(
+    gateway: Gateway, recorder: Recorder
+) -> None:
+    response = _call(gateway, "POST", "/file", b" " * (10 * 1024 * 1024 + 1))
+    assert response.status == 413
+    assert json.loads(response.body) == {"message": "Request Too Long", "code": "RequestTooLarge"}
+    assert _header(response, "Access-Control-Allow-Origin") == "*"
+    assert recorder.calls == []
+
+
+def test_a_function_slower_than_the_integration_timeout_gets_504_with_cors() -> None:
+    def slow(function_name: str, event: dict[str, Any]) -> InvocationResult:
+        time.sleep(0.5)
+        return InvocationResult(payload={"statusCode": 200, "body": "{}"})
+
+    gateway = Gateway(SWAGGER, "dev", slow, {}, integration_timeout_s=0.05)
+    response = _call(gateway, "GET", "/config")
+    assert response.status == 504
+    assert json.loads(response.body) == {
+        "message": "Endpoint request timed out",
+        "code": "IntegrationTimeout",
+    }
+    assert _header(response, "Access-Control-Allow-Origin") == "*"
+
+
+def test_the_usage_plan_quota_answers_429_quota_exceeded(recorder: Recorder) -> None:
+    gateway = Gateway(SWAGGER, "dev", recorder, {KEY: "key-id"}, quota=Quota(1, "DAY"))
+    first = _call(gateway, "POST", "/files", VALID_BODIES["/files"], [("x-api-key", KEY)])
+    second = _call(gateway, "POST", "/files", VALID_BODIES["/files"], [("x-api-key", KEY)])
+    assert (first.status, second.status) == (200, 429)
+    assert json.loads(second.body) == {"message": "Limit Exceeded", "code": "QuotaExceeded"}
+    assert _header(second, "Access-Control-Allow-Origin") == "*"
