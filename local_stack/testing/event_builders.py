@@ -16,12 +16,13 @@ from typing import Any
 
 from local_stack.account import ACCOUNT_ID, API_KEY_ID, REGION, REST_API_ID
 from local_stack.apigateway.proxy_event import EventContext, build_event
+from local_stack.config import DEFAULT_API_PORT, DEFAULT_HOST
 from local_stack.eventbridge.scheduler import scheduled_event
 from local_stack.s3.notifications import CreatedObject, Sequencer, build_record
 
-API_HOST = "127.0.0.1:3000"
+API_HOST = f"{DEFAULT_HOST}:{DEFAULT_API_PORT}"
 API_STAGE = "dev"
-CLIENT_IP = "127.0.0.1"
+CLIENT_IP = DEFAULT_HOST
 S3_CONFIGURATION_ID = "ObjectCreated"
 _S3_SEQUENCER = Sequencer()  # increasing, as S3 orders the events of one key
 

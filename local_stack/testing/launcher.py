@@ -19,10 +19,9 @@ from types import TracebackType
 import requests
 
 from local_stack.cloudformation.loader import load_stack
+from local_stack.config import DEFAULT_HOST, PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
-HOST = "127.0.0.1"
 LOCAL_STACK_MODULE = "local_stack"
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 20.0
@@ -34,7 +33,7 @@ class LocalStackError(RuntimeError):
     """The local stack did not come up (or did not stop); the message holds its log."""
 
 
-def free_port(host: str = HOST) -> int:
+def free_port(host: str = DEFAULT_HOST) -> int:
     """A TCP port nothing listens on right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
@@ -105,7 +104,7 @@ class RunningStack:
         stage: str,
         api_key: str,
         bucket_name: str,
-        host: str = HOST,
+        host: str = DEFAULT_HOST,
     ) -> None:
         self.process = process
         self.api_root = f"http://{host}:{api_port}"
@@ -251,7 +250,7 @@ def spawn_local_stack(
     storage = [bucket.name for bucket in model.buckets if bucket.logical_id == "StorageBucket"]
     environment = stack_environment(
         {
-            "FILESTORE_HOST": HOST,
+            "FILESTORE_HOST": DEFAULT_HOST,
             "FILESTORE_API_PORT": str(api_port),
             "FILESTORE_S3_PORT": str(s3_port),
             "FILESTORE_WEB_PORT": str(web_port),

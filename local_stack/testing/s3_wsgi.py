@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.config import Config
 from werkzeug.test import EnvironBuilder, TestResponse, run_wsgi_app
 from werkzeug.wrappers import Request
 
-from local_stack.account import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from local_stack.config import DEFAULT_HOST, DEFAULT_S3_PORT, DEFAULT_WEB_PORT
+from local_stack.testing.clients import local_s3_client
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from mypy_boto3_s3 import S3Client
 
-LOCAL_ENDPOINT = "http://127.0.0.1:4566"
-
-
-@functools.cache
-def _session() -> boto3.session.Session:
-    # One session for all test clients: botocore's service models load once, not per client.
-    return boto3.session.Session()
+LOCAL_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_S3_PORT}"
 
 
 def send(
@@ -84,20 +78,13 @@ def boto3_client(
     *,
     access_key: str,
     secret_key: str,
-    region: str = "us-east-1",
+    region: str = REGION,
     endpoint_url: str = LOCAL_ENDPOINT,
     config: Config | None = None,
 ) -> S3Client:
     """A real boto3 S3 client whose HTTP requests are answered by ``app`` in process."""
-    client: S3Client = _session().client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=(config or Config()).merge(
-            Config(signature_version="s3v4", s3={"addressing_style": "path"})
-        ),
+    client = local_s3_client(
+        endpoint_url, config=config, access_key=access_key, secret_key=secret_key, region=region
     )
 
     def answer(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse:
@@ -142,7 +129,7 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-ORIGIN = "http://127.0.0.1:8080"
+ORIGIN = f"http://{DEFAULT_HOST}:{DEFAULT_WEB_PORT}"
 CORS_RULES: list[dict[str, Any]] = [
     {
         "AllowedOrigins": [ORIGIN],
@@ -178,7 +165,7 @@ class LocalS3:
         self.endpoint = S3Endpoint(
             self.backend,
             {ACCESS_KEY_ID: SECRET_ACCESS_KEY},
-            "us-east-1",
+            REGION,
             {
                 self.bucket: BucketSettings(
                     cors_rules=CORS_RULES if cors_rules is None else cors_rules, public=public

@@ -6,20 +6,16 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from local_stack.testing.clients import local_s3_client
 from local_stack.testing.launcher import RunningStack
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
-# The local stack's fixed, public credentials (docs/ARCHITECTURE.md).
-LOCAL_ACCESS_KEY_ID = "filestore-local"
-LOCAL_SECRET_ACCESS_KEY = "filestore-local-secret"
-LOCAL_REGION = "us-east-1"
 REQUEST_TIMEOUT = 10
 
 
@@ -52,15 +48,8 @@ def wait_for_status(
 
 
 def s3_client(stack: RunningStack) -> S3Client:
-    """A boto3 S3 client for the local stack's S3 endpoint."""
-    return boto3.client(
-        "s3",
-        endpoint_url=stack.s3_url,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-        region_name=LOCAL_REGION,
-    )
+    """A boto3 S3 client for the local stack's S3 endpoint (no retries: a failure shows)."""
+    return local_s3_client(stack.s3_url, config=Config(retries={"max_attempts": 1}))
 
 
 def storage_bucket(stack: RunningStack) -> str:

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
-import boto3
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-if TYPE_CHECKING:
-    from mypy_boto3_s3.client import S3Client
+from local_stack.account import STACK_NAME
+from local_stack.testing.clients import local_s3_client
+from local_stack.testing.event_builders import schedule_event
 
-# The local stack's fixed, public credentials (docs/ARCHITECTURE.md, "Local stack").
-LOCAL_ACCESS_KEY_ID = "filestore-local"
-LOCAL_SECRET_ACCESS_KEY = "filestore-local-secret"
-LOCAL_REGION = "us-east-1"
-
-
-def local_s3_client(endpoint_url: str) -> S3Client:
-    """An S3 client for an endpoint that accepts the local stack's credentials."""
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-        region_name=LOCAL_REGION,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
+# The rule the local scheduler names for ExpireFilesFunction's ``Expire`` schedule event.
+EXPIRE_RULE_NAME = f"{STACK_NAME}-ExpireFilesFunctionExpire"
 
 
 def random_ids(count: int) -> list[str]:
@@ -40,19 +24,8 @@ def random_ids(count: int) -> list[str]:
 
 
 def scheduled_event() -> dict[str, Any]:
-    """An EventBridge ``Scheduled Event`` as the ExpireSchedule delivers it."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "version": "0",
-        "id": secrets.token_hex(16),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": now,
-        "region": "us-east-1",
-        "resources": ["arn:aws:events:us-east-1:123456789012:rule/ExpireSchedule"],
-        "detail": {},
-    }
+    """An EventBridge ``Scheduled Event`` as the expiry schedule delivers it, sent now."""
+    return schedule_event(EXPIRE_RULE_NAME)
 
 
 def _disposition_params(header: str) -> dict[str, str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 import requests
 
 from local_stack.dynamodb.process import DynamoDBProcess
+from local_stack.testing.clients import local_dynamodb_client
 
 pytestmark = pytest.mark.local_only
 
@@ -17,13 +17,7 @@ pytestmark = pytest.mark.local_only
 def test_it_serves_dynamodb_until_closed_then_ends_and_frees_its_port() -> None:
     dynamodb = DynamoDBProcess()
     try:
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=dynamodb.url,
-            region_name="us-east-1",
-            aws_access_key_id="filestore-local",
-            aws_secret_access_key="filestore-local-secret",
-        )
+        client = local_dynamodb_client(dynamodb.url)
         client.create_table(
             TableName="t",
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.awslambda.environment import LocalEndpoints, function_environment
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
 from local_stack.awslambda.runtime import FunctionRuntime
@@ -126,7 +127,7 @@ def test_handler_gets_the_event_a_lambda_context_and_its_template_environment(
         "TABLE_NAME": "files",
         "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:4566",
         "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:1",
-        "AWS_REGION": "us-east-1",
+        "AWS_REGION": REGION,
         "AWS_LAMBDA_FUNCTION_NAME": "EchoFunction",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
@@ -268,8 +269,8 @@ def test_environment_never_carries_the_developers_aws_settings(tmp_path: Path) -
     env = function_environment(function, endpoints, tmp_path, parent)
     assert env["PATH"] == "/usr/bin"
     assert "AWS_PROFILE" not in env and "AWS_SESSION_TOKEN" not in env
-    assert env["AWS_ACCESS_KEY_ID"] == "filestore-local"
-    assert env["AWS_SECRET_ACCESS_KEY"] == "filestore-local-secret"
-    assert env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_ACCESS_KEY_ID"] == ACCESS_KEY_ID
+    assert env["AWS_SECRET_ACCESS_KEY"] == SECRET_ACCESS_KEY
+    assert env["AWS_DEFAULT_REGION"] == REGION
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert env["PYTHONPATH"] == str(tmp_path)
