@@ -1,0 +1,56 @@
+"""boto3 clients for the local stack's endpoints, signed with its public local credentials."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_s3.client import S3Client
+
+# Path-style addressing: the local S3 endpoint is one host and port, not one per bucket.
+S3_CLIENT_CONFIG = Config(signature_version="s3v4", s3={"addressing_style": "path"})
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    # One session for every client: botocore's service models load once, not per client.
+    return boto3.session.Session()
+
+
+def local_s3_client(
+    endpoint_url: str,
+    *,
+    config: Config | None = None,
+    access_key: str = ACCESS_KEY_ID,
+    secret_key: str = SECRET_ACCESS_KEY,
+    region: str = REGION,
+) -> S3Client:
+    """An S3 client for ``endpoint_url`` (SigV4, path-style), local credentials unless told."""
+    client: S3Client = _session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=(config or Config()).merge(S3_CLIENT_CONFIG),
+    )
+    return client
+
+
+def local_dynamodb_client(endpoint_url: str) -> DynamoDBClient:
+    """A DynamoDB client for ``endpoint_url`` with the local credentials."""
+    client: DynamoDBClient = _session().client(
+        "dynamodb",
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
+    return client
