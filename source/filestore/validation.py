@@ -76,7 +76,7 @@ def parse_new_file(payload: Any, settings: Settings) -> NewFile:
         raise InvalidBody('request body must be a JSON object like {"name": "a.pdf", "size": 1}')
     name = _parse_name(payload.get("name"))
     size = _parse_size(payload.get("size"), settings.max_file_size)
-    mime_type = _parse_type(payload.get("type"), name)
+    mime_type = _parse_type(payload.get("type", ""), name)
     allowed_types = settings.allowed_types
     if not type_is_allowed(mime_type, allowed_types):
         raise TypeNotAllowed(
@@ -168,7 +168,8 @@ def _parse_size(value: Any, max_file_size: int) -> int:
 
 
 def _parse_type(value: Any, name: str) -> str:
-    if value is None or value == "":
+    # Absent or empty: guessed. A null is refused, as the gateway's model (a string) refuses it.
+    if value == "":
         _stem, dot, extension = name.rpartition(".")
         # A bare "file.<ext>" so that characters like ":" or "#" in the name are not URL syntax.
         guessed = mimetypes.guess_type(f"file.{extension}", strict=False)[0] if dot else None

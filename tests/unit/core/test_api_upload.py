@@ -216,6 +216,12 @@ BAD_UPLOAD_REQUESTS: list[tuple[str, Any, str, str]] = [
         "InvalidBody",
     ),
     (
+        "type null",
+        {"name": "a.txt", "size": 5, "type": None},
+        "type must be a string",
+        "InvalidBody",
+    ),
+    (
         "type not a mime type",
         {"name": "a.txt", "size": 5, "type": "text"},
         "not a valid mime",
