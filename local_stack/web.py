@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from scripts.page_config import CONFIG_FILE, config_script
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -17,11 +18,6 @@ MISSING_PAGE = (
     "The web page is not built: static/web/index.html is missing.\n"
     "Run `make setup` (it builds static/web/ from the pinned npm packages), then reload.\n"
 )
-
-
-def config_script(api_url: str) -> str:
-    """The page's runtime configuration, as ``make deploy-web`` writes it for a deployment."""
-    return f"window.FILESTORE_CONFIG = {json.dumps({'apiUrl': api_url})};\n"
 
 
 class WebApp:
@@ -36,7 +32,7 @@ class WebApp:
         path = environ.get("PATH_INFO", "/") or "/"
         if method not in ("GET", "HEAD"):
             return _send(start_response, "405 Method Not Allowed", b"", "text/plain", method)
-        if path == "/config.js":
+        if path == f"/{CONFIG_FILE}":
             return _send(start_response, "200 OK", self._config, "text/javascript", method)
         if not (self._root / "index.html").is_file():
             body = MISSING_PAGE.encode()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import mimetypes
 import time
@@ -14,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 
+from scripts.page_config import CONFIG_FILE, config_script
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudfront import CloudFrontClient
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger("filestore.deploy_web")
 WEB_DIR = Path(__file__).resolve().parent.parent / "static" / "web"
-CONFIG_FILE = "config.js"
 # Pages and config.js must be revalidated on every visit so a deploy shows at once; the rest may
 # be cached for an hour (the names carry no content hash, so no "immutable").
 NO_CACHE = "no-cache"
@@ -73,11 +73,6 @@ def read_target(cloudformation: CloudFormationClient, stack_name: str) -> WebTar
         bucket=outputs["WebBucketName"],
         distribution_id=outputs["WebDistributionId"],
     )
-
-
-def config_script(api_root_url: str) -> str:
-    """The content of config.js pointing the page at ``api_root_url``."""
-    return f"window.FILESTORE_CONFIG = {json.dumps({'apiUrl': api_root_url})};\n"
 
 
 def content_type(path: Path) -> str:

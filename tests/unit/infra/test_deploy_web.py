@@ -11,7 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from scripts.deploy_web import DeployError, config_script, deploy_web
+from scripts.deploy_web import DeployError, deploy_web
+from scripts.page_config import config_script
 
 REGION = "us-east-1"
 API_URL = "https://abc123.execute-api.us-east-1.amazonaws.com/dev"
