@@ -107,6 +107,7 @@ class RunningStack:
         host: str = DEFAULT_HOST,
     ) -> None:
         self.process = process
+        self.started_at = time.perf_counter()  # just after Popen returned: the process runs
         self.api_root = f"http://{host}:{api_port}"
         self.api_url = f"{self.api_root}/{stage}"
         self.s3_url = f"http://{host}:{s3_port}"
