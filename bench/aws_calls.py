@@ -101,12 +101,6 @@ def install() -> None:
             botocore_handlers.BUILTIN_HANDLERS.append((event, hook))
 
 
-def hook_client(client: Any) -> None:
-    """Hook one existing client (created before ``install``)."""
-    client.meta.events.register("before-parameter-build", _on_parameters)
-    client.meta.events.register("after-call", _on_call)
-
-
 @contextmanager
 def recording() -> Iterator[CallLog]:
     """Record every hooked AWS call made, by any thread, until the block ends."""

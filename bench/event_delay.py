@@ -7,16 +7,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import requests
 
-from bench.local_api import LocalStack
-from bench.results import FigureResult
+from bench.local_client import LOG_TAIL_CHARS, checked, create_file, put_presigned
 from bench.session import Session
-from bench.stats import median, percentile
+from local_stack.testing.launcher import RunningStack
 
-TARGET_SECONDS = 1.0
 FUNCTION = "ObjectCreatedFunction"
 CONTENT = b"event delay probe\n"
 CONTENT_TYPE = "text/plain"
@@ -92,61 +89,35 @@ def event_timing(lines: Sequence[LogLine], key: str, put_done: float) -> EventTi
     return None
 
 
-class LogFollower:
-    """Reads the lines a running stack appends to its log file, from where it was opened."""
+@dataclass(frozen=True)
+class EventDelay:
+    """The steps of each upload's ObjectCreated event, timed from its PUT's response."""
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._offset = path.stat().st_size
-        self._partial = b""
-
-    def new_lines(self) -> list[str]:
-        with self._path.open("rb") as log:
-            log.seek(self._offset)
-            data = log.read()
-        self._offset += len(data)
-        *complete, self._partial = (self._partial + data).split(b"\n")
-        return [line.decode("utf-8", errors="replace") for line in complete]
+    timings: list[EventTiming]
 
 
-def _upload(stack: LocalStack, http: requests.Session, number: int) -> tuple[str, float]:
+def _upload(stack: RunningStack, http: requests.Session, number: int) -> tuple[str, float]:
     """POST /file and the PUT of the bytes; the file id and the epoch time of the PUT's answer."""
-    created = http.post(
-        f"{stack.api_url}/file",
-        json={"name": f"event-delay-{number}.txt", "size": len(CONTENT), "type": CONTENT_TYPE},
-        timeout=30,
-    )
-    created.raise_for_status()
-    answer = created.json()
-    put = requests.put(answer["url"], data=CONTENT, headers=dict(answer["headers"]), timeout=30)
-    put_done = time.time()
-    if put.status_code != 200:
-        raise RuntimeError(f"PUT answered {put.status_code}: {put.text[:500]}")
-    return str(answer["id"]), put_done
+    answer = create_file(http, stack, f"event-delay-{number}.txt", len(CONTENT), CONTENT_TYPE)
+    return str(answer["id"]), put_presigned(answer["url"], CONTENT, answer["headers"]).answered_at
 
 
-def _wait_for_event(
-    stack: LocalStack, follower: LogFollower, key: str, put_done: float
-) -> EventTiming:
-    lines: list[LogLine] = []
+def _wait_for_event(stack: RunningStack, first_line: int, key: str, put_done: float) -> EventTiming:
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        for text in follower.new_lines():
-            parsed = parse_log_line(text, put_done)
-            if parsed is not None:
-                lines.append(parsed)
-        timing = event_timing(lines, key, put_done)
+        parsed = (parse_log_line(text, put_done) for text in stack.log_lines(first_line))
+        timing = event_timing([line for line in parsed if line is not None], key, put_done)
         if timing is not None:
             return timing
         if time.monotonic() > deadline:
             raise RuntimeError(
                 f"no {FUNCTION} START/END for {key} within {WAIT_SECONDS:.0f} s of its PUT:\n"
-                f"{stack.log_tail()}"
+                f"{stack.log_text()[-LOG_TAIL_CHARS:]}"
             )
         time.sleep(POLL_SECONDS)
 
 
-def _check_recorded(stack: LocalStack, http: requests.Session, ids: Sequence[str]) -> None:
+def _check_recorded(stack: RunningStack, http: requests.Session, ids: Sequence[str]) -> None:
     """Every uploaded file is on record as uploaded, with the right size and type."""
     for first in range(0, len(ids), DESCRIBE_BATCH):
         batch = list(ids[first : first + DESCRIBE_BATCH])
@@ -157,8 +128,7 @@ def _check_recorded(stack: LocalStack, http: requests.Session, ids: Sequence[str
             headers={"x-api-key": stack.api_key},
             timeout=30,
         )
-        answer.raise_for_status()
-        files = {item["id"]: item for item in answer.json()}
+        files = {item["id"]: item for item in checked(answer, stack).json()}
         for file_id in batch:
             item = files.get(file_id)
             if (
@@ -170,67 +140,16 @@ def _check_recorded(stack: LocalStack, http: requests.Session, ids: Sequence[str
                 raise RuntimeError(f"{file_id} not recorded as uploaded after its event: {item}")
 
 
-def _row(label: str, samples: Sequence[float]) -> str:
-    ms = [sample * 1000 for sample in samples]
-    return (
-        f"| {label} | {median(ms):.1f} | {percentile(ms, 95):.1f} | {max(ms):.1f} | {min(ms):.1f} |"
-    )
-
-
-def measure(session: Session) -> FigureResult:
+def measure(session: Session) -> EventDelay:
     """Upload one file at a time; read each event's steps from the stack's timestamped log."""
-    uploads = session.config.event_uploads
     stack = session.local_stack()
-    follower = LogFollower(Path(stack.log.name))
     timings: list[EventTiming] = []
     ids: list[str] = []
     with requests.Session() as http:
-        for number in range(uploads):
+        for number in range(session.config.event_uploads):
+            first_line = len(stack.log_lines())
             key, put_done = _upload(stack, http, number)
-            timings.append(_wait_for_event(stack, follower, key, put_done))
+            timings.append(_wait_for_event(stack, first_line, key, put_done))
             ids.append(key)
         _check_recorded(stack, http, ids)
-    started = [timing.started for timing in timings]
-    p50, p95, worst = median(started), percentile(started, 95), max(started)
-    late = sum(1 for delay in started if delay > TARGET_SECONDS)
-    result = FigureResult(
-        title="S3 event delay",
-        target=f"ObjectCreatedFunction starts ≤ {TARGET_SECONDS:g} s after the PUT's response",
-        measured=(
-            f"p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {worst * 1000:.1f} ms "
-            f"({uploads} uploads)"
-        ),
-        how=(
-            f"{uploads} uploads through the local stack, one at a time: `POST /file`, then the "
-            "PUT of the bytes to the presigned URL on the local S3 endpoint. The delay runs from "
-            "the moment the PUT's response is back in the benchmark (`time.time()`) to the "
-            f"`[{FUNCTION}] START` line of that upload's event in the stack's log, whose "
-            "timestamps are the same machine's wall clock to the millisecond (truncated, so a "
-            "figure can be up to 1 ms early). The log's `S3 ObjectCreated:Put <key>` line (the S3 "
-            "endpoint handing the record to the event dispatch) and the function's `END` line "
-            "(the record written) are given too. The next upload starts only after the END, "
-            "so these are delays of an idle stack, not of a burst. Afterwards `POST /files` "
-            "checks that every file is recorded as uploaded with its size and type. A negative "
-            "figure means the step began before the PUT's response reached the client (the S3 "
-            "endpoint dispatches the event on its own thread and does not wait for it)."
-        ),
-        details=[
-            "| from the PUT's response to | median ms | p95 ms | max ms | min ms |",
-            "|---|---|---|---|---|",
-            _row(
-                "the event dispatched (`S3 ObjectCreated:Put` line)",
-                [t.dispatched for t in timings],
-            ),
-            _row(f"**{FUNCTION} START**", started),
-            _row(f"{FUNCTION} END (record written)", [t.ended for t in timings]),
-        ],
-    )
-    result.judge(
-        p95 <= TARGET_SECONDS,
-        f"p95 {p95:.2f} s is {p95 - TARGET_SECONDS:.2f} s over the {TARGET_SECONDS:g} s target",
-    )
-    if late:
-        result.details.append(
-            f"\n{late} of {uploads} events started more than {TARGET_SECONDS:g} s after the PUT."
-        )
-    return result
+    return EventDelay(timings)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import requests
 
-from bench.local_api import HOST, free_port
-from bench.results import REPO_ROOT
+from bench.processes import serving
+from local_stack.config import DEFAULT_HOST, PROJECT_ROOT
+from local_stack.testing.launcher import free_port
 
 _SERVER = """
 import sys
@@ -26,11 +23,11 @@ def app(environ, start_response):
     return [body]
 
 
-kind, port = sys.argv[1], int(sys.argv[2])
+kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if kind == "keep_alive":
     from local_stack.http.keep_alive import make_server
 
-    make_server("127.0.0.1", port, app).serve_forever()
+    make_server(host, port, app).serve_forever()
 else:
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -38,58 +35,23 @@ else:
         def log_request(self, *args, **kwargs):
             pass
 
-    make_server("127.0.0.1", port, app, threaded=True, request_handler=Quiet).serve_forever()
+    make_server(host, port, app, threaded=True, request_handler=Quiet).serve_forever()
 """
 
-# Whether each server keeps the connection open, as its label says (checked on every run).
+# The servers measured, and whether each keeps the connection open (checked on every run).
 KEEPS_CONNECTION = {"keep_alive": True, "werkzeug": False}
-
-SERVERS = {
-    "keep_alive": (
-        "`local_stack.http.keep_alive` threaded server (the local API's own), HTTP/1.1 keep-alive: "
-        "one connection for all requests"
-    ),
-    "werkzeug": (
-        "werkzeug threaded server (as the local S3 endpoint), HTTP/1.1 but `Connection: close`: "
-        "a new connection per request"
-    ),
-}
-
-
-@contextmanager
-def trivial_server(kind: str) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _SERVER, kind, str(port)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    url = f"http://{HOST}:{port}/"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url, timeout=5)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the trivial {kind} server did not start") from None
-                time.sleep(0.05)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+WARM_UP = 20
 
 
 def floor_latencies(kind: str, count: int) -> list[float]:
-    """Sequential GETs of a trivial app over one ``requests.Session`` (it reuses the connection
-    whenever the server keeps it open)."""
-    with trivial_server(kind) as url, requests.Session() as http:
-        for _ in range(20):
+    """Sequential GETs (ms) of a trivial app over one ``requests.Session``, which reuses the
+    connection whenever the server keeps it open."""
+    port = free_port()
+    url = f"http://{DEFAULT_HOST}:{port}/"
+    command = [sys.executable, "-c", _SERVER, kind, DEFAULT_HOST, str(port)]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    with serving(command, url, f"trivial {kind} server", env), requests.Session() as http:
+        for _ in range(WARM_UP):
             answer = http.get(url, timeout=30)
         closes = answer.headers.get("Connection", "").lower() == "close"
         if closes == KEEPS_CONNECTION[kind]:

@@ -8,36 +8,20 @@ import json
 import os
 import sys
 import time
-import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench import aws_calls
 from bench.aws_calls import CallLog
-from bench.events import api_event
-from bench.lambda_env import REGION, SOURCE_DIR, function_environment, stack_model
+from bench.settings import SOURCE_DIR, function_environment, stack_model
+from local_stack.account import REGION
+from local_stack.testing.event_builders import api_event
+from local_stack.testing.lambda_context import lambda_context
 
 Handler = Callable[[Any, Any], Any]
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of the Python runtime's context object that handlers read."""
-
-    function_name: str
-    memory_limit_in_mb: int = 256
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = ""
-    aws_request_id: str = ""
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 @dataclass(frozen=True)
@@ -48,13 +32,17 @@ class Invocation:
     milliseconds: float
     calls: CallLog
 
+    def body(self) -> Any:
+        """The JSON body of a proxy response."""
+        return json.loads(self.result["body"])
+
 
 class InProcessStack:
     """The handlers of template.yaml imported here, talking to moto's in-process AWS."""
 
-    def __init__(self, store_on_upload: bool = False) -> None:
-        self.model = stack_model(store_on_upload)
-        self.environment = function_environment(store_on_upload)
+    def __init__(self) -> None:
+        self.model = stack_model()
+        self.environment = function_environment()
         self.table_name = self.environment["TABLE_NAME"]
         self.bucket_name = self.environment["BUCKET_NAME"]
         self._handlers: dict[str, Handler] = {}
@@ -64,7 +52,6 @@ class InProcessStack:
         self.dynamodb: Any = None
         self.s3: Any = None
 
-    # ---- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> InProcessStack:
         self._saved_environ = dict(os.environ)
         for name in [key for key in os.environ if key.startswith("AWS_ENDPOINT_URL")]:
@@ -101,28 +88,22 @@ class InProcessStack:
 
     def reset(self) -> None:
         """An empty table and bucket, created from the template."""
-        tables = self.dynamodb.list_tables()["TableNames"]
-        if self.table_name in tables:
+        if self.table_name in self.dynamodb.list_tables()["TableNames"]:
             self.dynamodb.delete_table(TableName=self.table_name)
         self.dynamodb.create_table(**dict(self.model.table.create_table_kwargs))
         buckets = {bucket["Name"] for bucket in self.s3.list_buckets().get("Buckets", [])}
-        if self.bucket_name in buckets:
-            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket_name):
-                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-                if keys:
-                    self.s3.delete_objects(Bucket=self.bucket_name, Delete={"Objects": keys})
-        else:
+        if self.bucket_name not in buckets:
             self.s3.create_bucket(Bucket=self.bucket_name)
+            return
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket_name):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self.s3.delete_objects(Bucket=self.bucket_name, Delete={"Objects": keys})
 
-    # ---- invoking ----------------------------------------------------------------------------
     def invoke(self, logical_id: str, event: Mapping[str, Any]) -> Invocation:
         """Call the function's handler once, timed, with its AWS calls recorded."""
         handler = self._handlers[logical_id]
-        context = LambdaContext(
-            function_name=logical_id,
-            invoked_function_arn=self.model.functions[logical_id].arn,
-            aws_request_id=str(uuid.uuid4()),
-        )
+        context = lambda_context(logical_id, self.model.functions[logical_id].memory_size)
         with aws_calls.recording() as log, contextlib.redirect_stdout(self._devnull):
             started = time.perf_counter()
             result = handler(dict(event), context)
@@ -137,86 +118,19 @@ class InProcessStack:
         body: Any = None,
         *,
         api_key: str | None = None,
-        path_parameters: Mapping[str, str] | None = None,
     ) -> Invocation:
         """Invoke a function with the proxy event API Gateway would send; check it answered 2xx."""
-        invocation = self.invoke(
-            logical_id, api_event(method, resource, body, api_key, path_parameters)
-        )
+        invocation = self.invoke(logical_id, api_event(method, resource, body, api_key=api_key))
         status = invocation.result.get("statusCode") if isinstance(invocation.result, dict) else 0
         if not isinstance(status, int) or not 200 <= status < 300:
             raise RuntimeError(f"{method} {resource} answered {invocation.result!r:.500}")
         return invocation
 
-    # ---- the steps of an upload --------------------------------------------------------------
     def put_object(self, create_answer: Mapping[str, Any], content: bytes) -> None:
         """What the browser does with POST /file's answer (straight to moto, not recorded)."""
-        headers = create_answer["headers"]
         self.s3.put_object(
             Bucket=self.bucket_name,
             Key=create_answer["id"],
             Body=content,
-            ContentType=headers["Content-Type"],
+            ContentType=create_answer["headers"]["Content-Type"],
         )
-
-    def object_created_event(self, key: str, size: int) -> dict[str, Any]:
-        return s3_event(self.bucket_name, key, size)
-
-
-def s3_event(bucket: str, key: str, size: int, name: str = "ObjectCreated:Put") -> dict[str, Any]:
-    """An ``s3:ObjectCreated:*`` notification with one record, as S3 sends it."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": REGION,
-                "eventTime": now,
-                "eventName": name,
-                "userIdentity": {"principalId": "AWS:BENCH"},
-                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-                "responseElements": {"x-amz-request-id": uuid.uuid4().hex[:16]},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "ObjectCreated",
-                    "bucket": {
-                        "name": bucket,
-                        "ownerIdentity": {"principalId": "BENCH"},
-                        "arn": f"arn:aws:s3:::{bucket}",
-                    },
-                    "object": {"key": key, "size": size, "sequencer": uuid.uuid4().hex[:16]},
-                },
-            }
-        ]
-    }
-
-
-def schedule_event(rule_arn: str) -> dict[str, Any]:
-    """The EventBridge ``Scheduled Event`` a schedule sends."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [rule_arn],
-        "detail": {},
-    }
-
-
-@contextlib.contextmanager
-def in_process_stack(store_on_upload: bool = False) -> Iterator[InProcessStack]:
-    with InProcessStack(store_on_upload) as stack:
-        yield stack
-
-
-def body_of(invocation: Invocation) -> Any:
-    """The JSON body of a proxy response."""
-    return json.loads(invocation.result["body"])
-
-
-def ids_of(answers: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [str(answer["id"]) for answer in answers]

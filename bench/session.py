@@ -1,4 +1,4 @@
-"""What the figures of one run share: settings, measured values and lazily started stacks."""
+"""What the figures of one run share: its settings and the stacks it starts on first use."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bench.results import BenchConfig, BenchState
+from bench.settings import BenchConfig
 
 if TYPE_CHECKING:
     from bench.inprocess import InProcessStack
-    from bench.local_api import LocalStack
+    from local_stack.testing.launcher import RunningStack
 
 
 @dataclass
@@ -18,10 +18,9 @@ class Session:
     """One benchmark run; close() stops whatever it started."""
 
     config: BenchConfig
-    state: BenchState = field(default_factory=BenchState)
     _exits: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _inprocess: InProcessStack | None = None
-    _local: LocalStack | None = None
+    _local: RunningStack | None = None
 
     def inprocess(self) -> InProcessStack:
         """The handlers in this process on moto (started on first use)."""
@@ -31,15 +30,15 @@ class Session:
             self._inprocess = self._exits.enter_context(InProcessStack())
         return self._inprocess
 
-    def local_stack(self) -> LocalStack:
+    def local_stack(self) -> RunningStack:
         """One ``python -m local_stack`` on free ports (started on first use)."""
         if self._local is None:
-            from bench.local_api import start_local_stack
+            from local_stack.testing.launcher import start_local_stack
 
             self._local = self._exits.enter_context(start_local_stack())
         return self._local
 
-    def adopt_local_stack(self, stack: LocalStack) -> None:
+    def adopt_local_stack(self, stack: RunningStack) -> None:
         """Keep an already started stack as this run's stack (stopped by close())."""
         if self._local is not None:
             stack.stop()

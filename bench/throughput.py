@@ -1,8 +1,8 @@
-"""API throughput: POST /file and POST /files (10 ids) from 8 concurrent clients, local API."""
+"""API throughput: POST /file and POST /files (10 ids) from concurrent clients on the local API."""
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import os
 import threading
 import time
@@ -10,18 +10,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import requests
 
-from bench.lambda_env import TEMPLATE
-from bench.local_api import LocalStack, start_local_stack
-from bench.results import FigureResult
+from bench.local_client import create_file, put_presigned, store_files
 from bench.session import Session
-from bench.stats import median, percentile
-from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
+from bench.settings import stack_model
+from local_stack.awslambda.runtime import WORKER_SCRIPT
+from local_stack.testing.launcher import RunningStack, child_pids, start_local_stack
 
-TARGET_RPS = 200.0
 DESCRIBE_IDS = 10
 WARM_UP_SECONDS = 2.0
 # template.yaml's throttle parameters: the stage (every route) and the admin key's usage plan.
@@ -32,6 +29,7 @@ THROTTLE_PARAMETERS = (
     "AdminThrottleBurst",
 )
 LIFTED_LIMIT = 1_000_000
+CREATE_BODY = {"name": "bench.txt", "size": 1024, "type": "text/plain"}
 
 Call = Callable[[requests.Session], requests.Response]
 
@@ -43,7 +41,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
-    failures: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)  # exception name -> count
 
     @property
     def ok(self) -> int:
@@ -52,6 +50,55 @@ class LoadResult:
     @property
     def per_second(self) -> float:
         return self.ok / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class CpuShares:
+    """CPU time of each part of the setup: seconds used so far, or ms per request."""
+
+    clients: float  # the benchmark process
+    stack: float  # the local stack process: HTTP servers, gateway, S3 endpoint
+    dynamodb: float  # moto in the child process the stack forks
+    workers: float  # the function workers
+
+    @property
+    def total(self) -> float:
+        return self.clients + self.stack + self.dynamodb + self.workers
+
+    def per_request_ms(self, before: CpuShares, requests_done: int) -> CpuShares:
+        """Milliseconds per request from ``before`` to this snapshot."""
+        return CpuShares(
+            *(
+                (getattr(self, part.name) - getattr(before, part.name))
+                * 1000
+                / max(requests_done, 1)
+                for part in dataclasses.fields(self)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class RouteLoads:
+    """Both routes measured on one stack, and the CPU one POST /file cost."""
+
+    create: LoadResult
+    describe: LoadResult
+    create_cpu_ms: CpuShares
+
+
+@dataclass(frozen=True)
+class ThroughputFigure:
+    """2xx answers per second on a stack with the template's throttle and one with it lifted."""
+
+    cores: int
+    clients: int
+    seconds: float
+    warm_up_s: float
+    describe_ids: int
+    template_throttle: dict[str, str]  # THROTTLE_PARAMETERS' defaults in template.yaml
+    lifted_limit: int
+    defaults: RouteLoads
+    lifted: RouteLoads
 
 
 def run_load(call: Call, clients: int, seconds: float) -> LoadResult:
@@ -90,37 +137,16 @@ def run_load(call: Call, clients: int, seconds: float) -> LoadResult:
     return result
 
 
-def create_body(size: int = 1024) -> dict[str, Any]:
-    return {"name": "bench.txt", "size": size, "type": "text/plain"}
-
-
-def _check(response: requests.Response, stack: LocalStack) -> None:
-    if not 200 <= response.status_code < 300:
-        raise RuntimeError(
-            f"{response.request.method} {response.url.split('?')[0]} answered "
-            f"{response.status_code}: {response.text[:300]}\n--- local stack log ---\n"
-            f"{stack.log_tail()}"
-        )
-
-
-def upload_and_store(stack: LocalStack, count: int) -> list[str]:
+def upload_and_store(stack: RunningStack, count: int) -> list[str]:
     """Really upload and store ``count`` small files; return their ids."""
+    content = b"hello\n"
     ids = []
     with requests.Session() as http:
         for _ in range(count):
-            content = b"hello\n"
-            created = http.post(f"{stack.api_url}/file", json=create_body(len(content)), timeout=30)
-            _check(created, stack)
-            answer = created.json()
-            put = http.put(answer["url"], data=content, headers=answer["headers"], timeout=30)
-            _check(put, stack)
-            ids.append(answer["id"])
-        stored = http.put(
-            f"{stack.api_url}/files", json=ids, headers={"x-api-key": stack.api_key}, timeout=30
-        )
-        _check(stored, stack)
-        if stored.json().get("problems"):
-            raise RuntimeError(f"PUT /files could not store the files: {stored.json()}")
+            answer = create_file(http, stack, "bench.txt", len(content), "text/plain")
+            put_presigned(answer["url"], content, answer["headers"])
+            ids.append(str(answer["id"]))
+        store_files(http, stack, ids)
     return ids
 
 
@@ -132,84 +158,45 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def _children(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError):
-            children += [int(child) for child in (task / "children").read_text().split()]
-    return children
-
-
 def _is_function_worker(pid: int) -> bool:
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return str(WORKER_SCRIPT).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"function_worker.py" in command
 
 
-def cpu_snapshot(stack: LocalStack) -> dict[str, float]:
-    """CPU seconds used so far by the stack's process, its DynamoDB child, its workers and us."""
+def cpu_snapshot(stack: RunningStack) -> CpuShares:
+    """CPU seconds used so far by us, the stack's process, its DynamoDB child and its workers."""
     own = os.times()
-    children = _children(stack.process.pid)
-    workers = [child for child in children if _is_function_worker(child)]
-    return {
-        "benchmark clients": own.user + own.system,
-        "local stack process (HTTP servers, gateway, S3 endpoint)": _cpu_seconds(stack.process.pid),
-        "DynamoDB (moto, in a child process forked by the stack)": sum(
-            _cpu_seconds(child) for child in children if child not in workers
-        ),
-        "function workers (handlers, one process each)": sum(
-            _cpu_seconds(child) for child in workers
-        ),
-    }
-
-
-def _cpu_per_request(
-    before: dict[str, float], after: dict[str, float], requests_done: int
-) -> dict[str, float]:
-    return {part: (after[part] - before[part]) * 1000 / max(requests_done, 1) for part in before}
-
-
-def _row(stack: str, name: str, load: LoadResult) -> str:
-    latencies = load.latencies_ms or [0.0]
-    others = {status: n for status, n in load.statuses.items() if not 200 <= status < 300}
-    return (
-        f"| {stack} | {name} | {load.per_second:.0f} | {load.ok} | {median(latencies):.1f} | "
-        f"{percentile(latencies, 99):.1f} | "
-        f"{', '.join(f'{s}: {n}' for s, n in sorted(others.items())) or '-'} | "
-        f"{', '.join(f'{e}: {n}' for e, n in load.failures.items()) or '-'} |"
+    children = child_pids(stack.process.pid)
+    workers = {child for child in children if _is_function_worker(child)}
+    return CpuShares(
+        clients=own.user + own.system,
+        stack=_cpu_seconds(stack.process.pid),
+        dynamodb=sum(_cpu_seconds(child) for child in children - workers),
+        workers=sum(_cpu_seconds(child) for child in workers),
     )
 
 
-@dataclass
-class RouteLoads:
-    """Both routes measured on one stack, and the CPU one POST /file cost."""
-
-    create: LoadResult
-    describe: LoadResult
-    cpu_ms: dict[str, float]
-
-
-def measure_stack(stack: LocalStack, clients: int, seconds: float, smoke: bool) -> RouteLoads:
+def measure_stack(stack: RunningStack, clients: int, seconds: float, warm_up: float) -> RouteLoads:
     """Warm up, then load POST /file and POST /files (10 stored ids) one after the other."""
     ids = upload_and_store(stack, DESCRIBE_IDS)
 
     def create(http: requests.Session) -> requests.Response:
-        return http.post(f"{stack.api_url}/file", json=create_body(), timeout=30)
+        return http.post(f"{stack.api_url}/file", json=CREATE_BODY, timeout=30)
 
     def describe(http: requests.Session) -> requests.Response:
         headers = {"x-api-key": stack.api_key}
         return http.post(f"{stack.api_url}/files", json=ids, headers=headers, timeout=30)
 
-    pause = 0.0 if smoke else 1.0  # lets the throttle's token buckets refill
-    if not smoke:
-        run_load(create, clients, WARM_UP_SECONDS)  # grow the worker pools to their size
-        run_load(describe, clients, WARM_UP_SECONDS)
+    pause = 1.0 if warm_up else 0.0  # lets the throttle's token buckets refill
+    if warm_up:
+        run_load(create, clients, warm_up)  # grow the worker pools to their size
+        run_load(describe, clients, warm_up)
     time.sleep(pause)
     before = cpu_snapshot(stack)
     create_load = run_load(create, clients, seconds)
-    cpu = _cpu_per_request(before, cpu_snapshot(stack), create_load.ok)
+    cpu = cpu_snapshot(stack).per_request_ms(before, create_load.ok)
     time.sleep(pause)
     describe_load = run_load(describe, clients, seconds)
     if not create_load.ok:
@@ -217,80 +204,24 @@ def measure_stack(stack: LocalStack, clients: int, seconds: float, smoke: bool) 
     return RouteLoads(create_load, describe_load, cpu)
 
 
-def template_limits() -> dict[str, str]:
-    """The throttle parameters' defaults in template.yaml, as ``FILESTORE_PARAMS`` values."""
-    declared = load_cfn_yaml(TEMPLATE).get("Parameters") or {}
-    missing = [name for name in THROTTLE_PARAMETERS if "Default" not in declared.get(name, {})]
-    if missing:
-        raise RuntimeError(f"{TEMPLATE} has no default for {', '.join(missing)}")
-    return {name: str(declared[name]["Default"]) for name in THROTTLE_PARAMETERS}
-
-
-def measure(session: Session) -> FigureResult:
-    """Requests per second answered 2xx with 8 clients, at the template's default throttle and
-    with the throttle parameters lifted."""
+def measure(session: Session) -> ThroughputFigure:
+    """Requests per second answered 2xx, at the template's default throttle and with the throttle
+    parameters lifted."""
     config = session.config
     clients, seconds = config.throughput_clients, config.throughput_seconds
-    defaults = measure_stack(session.local_stack(), clients, seconds, config.smoke)
-    lifted_params = dict.fromkeys(THROTTLE_PARAMETERS, str(LIFTED_LIMIT))
-    with start_local_stack(params=lifted_params) as free:
-        lifted = measure_stack(free, clients, seconds, config.smoke)
-    limits = ", ".join(f"{name}={value}" for name, value in template_limits().items())
-    rps, cpu = lifted.create.per_second, lifted.cpu_ms
-    result = FigureResult(
-        title="API throughput",
-        target=f"≥ {TARGET_RPS:.0f} req/s for POST /file on {config.cores} cores",
-        measured=f"POST /file {rps:.0f} req/s, POST /files (10 ids) "
-        f"{lifted.describe.per_second:.0f} req/s (throttle lifted; with the template's default "
-        f"throttle {defaults.create.per_second:.0f} and {defaults.describe.per_second:.0f})",
-        how=(
-            f"{clients} client threads in the benchmark process, each with its own keep-alive "
-            f"`requests.Session`, calling the local API for {seconds:g} s per route after a "
-            f"{0 if config.smoke else WARM_UP_SECONDS:g} s warm-up (so every function's worker "
-            "pool has grown); req/s counts 2xx answers. `POST /files` describes 10 stored "
-            "files (real uploads) with the API key, so it signs 10 download URLs. The clients "
-            f"share the {config.cores} cores with the local stack. template.yaml throttles the "
-            f"API with parameters ({limits} by default: the stage for every route, the usage "
-            "plan for the admin key), and the local stack enforces them with 429 as API Gateway "
-            "does. Both stacks serve template.yaml itself: one with its defaults, one with "
-            f"`FILESTORE_PARAMS` setting all four to {LIFTED_LIMIT:,}, so it measures what the "
-            "stack can carry; the target is judged on that one."
-        ),
+    warm_up = 0.0 if config.smoke else WARM_UP_SECONDS
+    defaults = measure_stack(session.local_stack(), clients, seconds, warm_up)
+    with start_local_stack(params=dict.fromkeys(THROTTLE_PARAMETERS, str(LIFTED_LIMIT))) as free:
+        lifted = measure_stack(free, clients, seconds, warm_up)
+    parameters = stack_model().parameters
+    return ThroughputFigure(
+        cores=config.cores,
+        clients=clients,
+        seconds=seconds,
+        warm_up_s=warm_up,
+        describe_ids=DESCRIBE_IDS,
+        template_throttle={name: str(parameters[name]) for name in THROTTLE_PARAMETERS},
+        lifted_limit=LIFTED_LIMIT,
+        defaults=defaults,
+        lifted=lifted,
     )
-    result.details = [
-        "| stack | route | req/s | 2xx | p50 ms | p99 ms | other statuses | client errors |",
-        "|---|---|---|---|---|---|---|---|",
-        _row("throttle lifted", "POST /file", lifted.create),
-        _row("throttle lifted", f"POST /files ({DESCRIBE_IDS} ids)", lifted.describe),
-        _row("template's defaults", "POST /file", defaults.create),
-        _row("template's defaults", f"POST /files ({DESCRIBE_IDS} ids)", defaults.describe),
-    ]
-    total_cpu = sum(cpu.values())
-    ceiling = config.cores * 1000 / total_cpu if total_cpu > 0 else 0.0
-    result.details += [
-        "",
-        "CPU time per `POST /file` on the stack with the throttle lifted (from /proc; all "
-        f"processes share this machine's {config.cores} cores):",
-        "",
-        "| part | CPU ms per request |",
-        "|---|---|",
-        *(f"| {part} | {ms:.2f} |" for part, ms in cpu.items()),
-        f"| **total** | **{total_cpu:.2f}** |",
-        "",
-        f"So even with the machine to itself this setup could serve at most about "
-        f"{ceiling:.0f} POST /file per second on {config.cores} cores.",
-    ]
-    session.state.extra["post_file_cpu_ms"] = cpu
-    busiest = max(cpu, key=lambda part: cpu[part])
-    stage_rate = float(template_limits()["ApiThrottleRate"])
-    binds = "also caps" if stage_rate < TARGET_RPS else "does not limit"
-    result.judge(
-        rps >= TARGET_RPS,
-        f"{TARGET_RPS - rps:.0f} req/s short ({rps / TARGET_RPS:.0%} of the target) with the "
-        f"throttle lifted. Each POST /file costs {total_cpu:.1f} ms of CPU in all (most in the "
-        f"{busiest}: {cpu[busiest]:.1f} ms), so {config.cores} idle cores would top out near "
-        f"{ceiling:.0f} req/s, and this machine was shared with other work. The template's "
-        f"default stage throttle (ApiThrottleRate={stage_rate:g}) {binds} POST /file at the "
-        "target rate",
-    )
-    return result

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from bench.event_delay import LogFollower, LogLine, event_timing, log_time, parse_log_line
+from bench.event_delay import LogLine, event_timing, log_time, parse_log_line
 
 TOLERANCE = 1e-6  # seconds: epoch floats hold about a microsecond
 NOON = datetime(2026, 3, 1, 12, 0, 0).timestamp()
@@ -75,16 +74,3 @@ def test_an_event_without_its_end_yet_has_no_timing() -> None:
     )
     assert event_timing(lines, KEY, NOON) is None
     assert event_timing([], KEY, NOON) is None
-
-
-def test_follower_returns_only_new_complete_lines(tmp_path: Path) -> None:
-    log = tmp_path / "stack.log"
-    log.write_bytes(b"before the follower\n")
-    follower = LogFollower(log)
-    with log.open("ab") as out:
-        out.write(b"first\nsec")
-    assert follower.new_lines() == ["first"]
-    with log.open("ab") as out:
-        out.write(b"ond\n")
-    assert follower.new_lines() == ["second"]
-    assert follower.new_lines() == []

@@ -1,0 +1,72 @@
+"""The benchmark's child processes: one checked run, and a server kept up for a block."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+SERVER_START_SECONDS = 60.0
+
+
+def run_checked(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    what: str,
+    *,
+    cwd: Path | None = None,
+    timeout: float = 120.0,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` to its end with its output captured; raise naming ``what`` if it fails."""
+    done = subprocess.run(
+        list(command),
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed: {done.stderr.strip()[-1500:]}")
+    return done
+
+
+@contextmanager
+def serving(
+    command: Sequence[str], probe_url: str, what: str, env: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """Run the server ``command`` in its own process group while the block runs, from the moment
+    ``probe_url`` answers any HTTP request."""
+    process = subprocess.Popen(
+        list(command),
+        env=None if env is None else dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the {what} exited with {process.returncode}")
+            try:
+                requests.get(probe_url, timeout=5)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the {what} did not answer within {SERVER_START_SECONDS:.0f} s"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)

@@ -1,0 +1,764 @@
+"""Turns the figures' numbers into docs/BENCHMARKS.md and the terminal summary: all the prose."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import singledispatch
+
+from bench.batch_info import BatchInfo
+from bench.cold_start import BOTO3, EMPTY, ColdStart, NativeWheel
+from bench.cost_on_paper import ASSUMED_AWS_CALL_MS, PRICES_AS_OF, UPLOADS, Bill, CostOnPaper
+from bench.event_delay import FUNCTION as EVENT_FUNCTION
+from bench.event_delay import EventDelay
+from bench.expiry_cost import ExpiryCost
+from bench.gateway_overhead import GatewayOverhead
+from bench.handler_durations import FLOW, HandlerDurations, HandlerProfile
+from bench.package_size import PackageSize
+from bench.runner import Measured, RunInfo
+from bench.startup import StartupFigure
+from bench.stats import median, percentile, ratio
+from bench.throughput import LoadResult, ThroughputFigure
+from bench.upload_path import UploadPath
+
+STARTUP_TARGET_S = 2.0
+GATEWAY_TARGET_MS = 1.5
+THROUGHPUT_TARGET_RPS = 200.0
+UPLOAD_TARGET_RATIO = 0.8
+EVENT_TARGET_S = 1.0
+COLD_START_TARGET_RATIO = 1.3
+EXPIRY_TARGET_FACTOR = 2.0
+PACKAGE_LIMIT_BYTES = 3 * 1024 * 1024
+MIB = 1024 * 1024
+OWN_MODULES = ("filestore", "runtime_context", "handlers")  # Filestore's own code on Lambda
+
+
+class Outcome(Enum):
+    """How a measured figure compares with its target."""
+
+    PASS = "pass"
+    MISS = "miss"
+    INFO = "info"  # no target: reported for context only
+    ERROR = "error"  # could not be measured
+
+
+@dataclass(frozen=True)
+class Section:
+    """What the report says about one figure."""
+
+    target: str
+    measured: str
+    outcome: Outcome
+    how: str = ""
+    details: tuple[str, ...] = ()  # markdown lines (tables, notes)
+    note: str = ""  # for a miss: by how much and why; for an error: what went wrong
+
+
+def _judged(
+    passed: bool, miss_note: str, *, target: str, measured: str, how: str, details: tuple[str, ...]
+) -> Section:
+    """A section with a target: passed, or missed with ``miss_note`` saying by how much and why."""
+    outcome = Outcome.PASS if passed else Outcome.MISS
+    return Section(target, measured, outcome, how, details, "" if passed else miss_note)
+
+
+def _ms_list(samples: Sequence[float], digits: int = 2) -> str:
+    return ", ".join(f"{sample:.{digits}f}" for sample in samples)
+
+
+def _named_ms(items: Sequence[tuple[str, float]]) -> str:
+    return ", ".join(f"`{name}` {ms:.0f} ms" for name, ms in items)
+
+
+def _p50_p99_row(label: str, samples: Sequence[float]) -> str:
+    return f"| {label} | {median(samples):.2f} | {percentile(samples, 99):.2f} |"
+
+
+@singledispatch
+def figure_section(result: object) -> Section:
+    """The report's section for one figure's result."""
+    raise TypeError(f"no section for {type(result).__name__}")
+
+
+@figure_section.register
+def _startup(figure: StartupFigure) -> Section:
+    middle = median(figure.starts_s)
+    banner = median(figure.banner_s) if figure.banner_s else None
+    details = [f"Starts (s): {_ms_list(figure.starts_s)}"]
+    if banner is not None:
+        details.append(
+            f"Of the median, {banner:.2f} s pass before the stack logs that it is up (Python "
+            "start, imports of moto, werkzeug, jsonschema and the stack, template, DynamoDB "
+            f"and S3 servers) and {middle - banner:.2f} s from then to the first answer (the "
+            "GetConfigFunction worker's cold start: a fresh interpreter importing the handler, "
+            "see Cold start)."
+        )
+    details.append(
+        "One more start with `python -X importtime` (not timed above): the stack process (not "
+        f"its workers) spent {figure.import_total_s:.2f} s importing modules, the largest "
+        f"top-level imports being {_named_ms(figure.largest_imports_ms)} (cumulative; "
+        "`-X importtime` itself slows imports a little)."
+    )
+    split = (
+        f": {banner:.2f} s until the stack is up, {middle - banner:.2f} s for the first "
+        "function's cold start"
+        if banner is not None
+        else ""
+    )
+    return _judged(
+        middle < STARTUP_TARGET_S,
+        f"{middle - STARTUP_TARGET_S:.2f} s over ({middle / STARTUP_TARGET_S - 1:.0%}){split}",
+        target=f"< {STARTUP_TARGET_S:g} s",
+        measured=f"{middle:.2f} s median",
+        how=(
+            "From the moment `Popen([python, '-m', 'local_stack'])` returns (free ports, "
+            "everything already installed) to the first 200 from `GET /config`, polled every "
+            f"{figure.poll_s * 1000:.0f} ms; it includes the GetConfigFunction worker's cold "
+            f"start. Median of {len(figure.starts_s)} starts, one after another."
+        ),
+        details=tuple(details),
+    )
+
+
+SERVER_LABELS = {
+    "keep_alive": (
+        "`local_stack.http.keep_alive` threaded server (the local API's own), HTTP/1.1 keep-alive: "
+        "one connection for all requests"
+    ),
+    "werkzeug": (
+        "werkzeug threaded server (as the local S3 endpoint), HTTP/1.1 but `Connection: close`: "
+        "a new connection per request"
+    ),
+}
+
+
+@figure_section.register
+def _gateway(figure: GatewayOverhead) -> Section:
+    api_p50, api_p99 = median(figure.through_api_ms), percentile(figure.through_api_ms, 99)
+    direct_p50, direct_p99 = median(figure.in_process_ms), percentile(figure.in_process_ms, 99)
+    added = api_p50 - direct_p50
+    config_p50, logic_p50 = median(figure.config_api_ms), median(figure.gateway_logic_ms)
+    details = [
+        "| path | p50 ms | p99 ms |",
+        "|---|---|---|",
+        _p50_p99_row("through the local API", figure.through_api_ms),
+        _p50_p99_row("handler in-process", figure.in_process_ms),
+        f"| **added** | **{added:.2f}** | {api_p99 - direct_p99:.2f} |",
+    ]
+    if figure.worker_reported_ms:
+        details.append(
+            _p50_p99_row(
+                "(handler duration in the worker's REPORT lines, same API requests)",
+                figure.worker_reported_ms,
+            )
+        )
+    details.append(_p50_p99_row("GET /config through the local API", figure.config_api_ms))
+    config_handler = ""
+    if figure.config_reported_ms:
+        details.append(
+            _p50_p99_row(
+                "(GetConfigFunction's duration in its REPORT lines, same GET /config requests)",
+                figure.config_reported_ms,
+            )
+        )
+        config_handler = f", whose handler takes {median(figure.config_reported_ms):.2f} ms"
+    details += [
+        _p50_p99_row(
+            "`Gateway.handle` alone for POST /file (no sockets, stub function)",
+            figure.gateway_logic_ms,
+        ),
+        *(
+            f"| bare HTTP: trivial app on a {SERVER_LABELS[kind]} | {ms:.2f} | |"
+            for kind, ms in figure.bare_http_ms.items()
+        ),
+        "",
+        "The GET /config row is the fixed cost of a request through the local API and its "
+        "client: HTTP client and server (`local_stack.http.keep_alive`: wsgiref with HTTP/1.1 "
+        "keep-alive), route match, request validation, the proxy event, the JSON round-trip "
+        "over the worker's pipes and the response mapping. The `Gateway.handle` row is the "
+        "gateway's own logic (route, validation, event, response), measured in this process "
+        "with a function that answers at once. The bare HTTP rows are the same client against "
+        "a trivial app in its own process; the first uses the local API's own server. What "
+        "GET /config costs beyond that bare HTTP and the gateway logic is the worker round-trip "
+        "(JSON lines over pipes, read by the invoking thread) and the per-request logging.",
+    ]
+    floors = figure.bare_http_ms
+    return _judged(
+        added < GATEWAY_TARGET_MS,
+        f"{added - GATEWAY_TARGET_MS:.2f} ms over ({added / GATEWAY_TARGET_MS:.1f}x the budget). "
+        f"A request through the local API costs {config_p50:.2f} ms for GET /config"
+        f"{config_handler}; the gateway's own logic is {logic_p50:.2f} ms of that, the rest is "
+        "HTTP and the JSON round-trip over the worker process's pipes. Bare HTTP to a trivial "
+        f"app on the local API's own keep-alive server costs {floors['keep_alive']:.2f} ms "
+        f"(against {floors['werkzeug']:.2f} ms on werkzeug's server, which opens a new "
+        "connection per request)",
+        target=f"< {GATEWAY_TARGET_MS:g} ms added at p50",
+        measured=f"+{added:.2f} ms at p50 ({api_p50:.2f} vs. {direct_p50:.2f} ms), "
+        f"+{api_p99 - direct_p99:.2f} ms at p99",
+        how=(
+            f"{len(figure.through_api_ms)} sequential `POST /file` with one keep-alive "
+            "`requests.Session` through the local API (HTTP server, route match, validation, "
+            "proxy event, worker process round-trip, response mapping), against the same handler "
+            f"module called in-process {len(figure.in_process_ms)} times with the same event "
+            "(built by the gateway's own event builder), in a process with exactly a worker's "
+            "environment, so both write to the same local DynamoDB endpoint. "
+            f"{figure.rounds} alternating rounds after {figure.warm_up} warm-up calls each. "
+            "Client time on the API side includes the HTTP client itself."
+        ),
+        details=tuple(details),
+    )
+
+
+CPU_LABELS = {
+    "clients": "benchmark clients",
+    "stack": "local stack process (HTTP servers, gateway, S3 endpoint)",
+    "dynamodb": "DynamoDB (moto, in a child process forked by the stack)",
+    "workers": "function workers (handlers, one process each)",
+}
+
+
+def _load_row(stack: str, route: str, load: LoadResult) -> str:
+    latencies = load.latencies_ms or [0.0]
+    others = sorted((status, n) for status, n in load.statuses.items() if not 200 <= status < 300)
+    return (
+        f"| {stack} | {route} | {load.per_second:.0f} | {load.ok} | {median(latencies):.1f} | "
+        f"{percentile(latencies, 99):.1f} | "
+        f"{', '.join(f'{s}: {n}' for s, n in others) or '-'} | "
+        f"{', '.join(f'{e}: {n}' for e, n in load.failures.items()) or '-'} |"
+    )
+
+
+@figure_section.register
+def _throughput(figure: ThroughputFigure) -> Section:
+    lifted, defaults, cores = figure.lifted, figure.defaults, figure.cores
+    rps, cpu = lifted.create.per_second, lifted.create_cpu_ms
+    describe = f"POST /files ({figure.describe_ids} ids)"
+    parts = {CPU_LABELS[part.name]: getattr(cpu, part.name) for part in dataclasses.fields(cpu)}
+    ceiling = cores * 1000 / cpu.total if cpu.total > 0 else 0.0
+    busiest = max(parts, key=lambda part: parts[part])
+    stage_rate = float(figure.template_throttle["ApiThrottleRate"])
+    binds = "also caps" if stage_rate < THROUGHPUT_TARGET_RPS else "does not limit"
+    limits = ", ".join(f"{name}={value}" for name, value in figure.template_throttle.items())
+    return _judged(
+        rps >= THROUGHPUT_TARGET_RPS,
+        f"{THROUGHPUT_TARGET_RPS - rps:.0f} req/s short ({rps / THROUGHPUT_TARGET_RPS:.0%} of the "
+        f"target) with the throttle lifted. Each POST /file costs {cpu.total:.1f} ms of CPU in "
+        f"all (most in the {busiest}: {parts[busiest]:.1f} ms), so {cores} idle cores would top "
+        f"out near {ceiling:.0f} req/s, and this machine was shared with other work. The "
+        f"template's default stage throttle (ApiThrottleRate={stage_rate:g}) {binds} POST /file "
+        "at the target rate",
+        target=f"≥ {THROUGHPUT_TARGET_RPS:.0f} req/s for POST /file on {cores} cores",
+        measured=f"POST /file {rps:.0f} req/s, {describe} {lifted.describe.per_second:.0f} req/s "
+        "(throttle lifted; with the template's default throttle "
+        f"{defaults.create.per_second:.0f} and {defaults.describe.per_second:.0f})",
+        how=(
+            f"{figure.clients} client threads in the benchmark process, each with its own "
+            f"keep-alive `requests.Session`, calling the local API for {figure.seconds:g} s per "
+            f"route after a {figure.warm_up_s:g} s warm-up (so every function's worker pool has "
+            f"grown); req/s counts 2xx answers. `POST /files` describes {figure.describe_ids} "
+            f"stored files (real uploads) with the API key, so it signs {figure.describe_ids} "
+            f"download URLs. The clients share the {cores} cores with the local stack. "
+            f"template.yaml throttles the API with parameters ({limits} by default: the stage "
+            "for every route, the usage plan for the admin key), and the local stack enforces "
+            "them with 429 as API Gateway does. Both stacks serve template.yaml itself: one with "
+            "its defaults, one with `FILESTORE_PARAMS` setting all four to "
+            f"{figure.lifted_limit:,}, so it measures what the stack can carry; the target is "
+            "judged on that one."
+        ),
+        details=(
+            "| stack | route | req/s | 2xx | p50 ms | p99 ms | other statuses | client errors |",
+            "|---|---|---|---|---|---|---|---|",
+            _load_row("throttle lifted", "POST /file", lifted.create),
+            _load_row("throttle lifted", describe, lifted.describe),
+            _load_row("template's defaults", "POST /file", defaults.create),
+            _load_row("template's defaults", describe, defaults.describe),
+            "",
+            "CPU time per `POST /file` on the stack with the throttle lifted (from /proc; all "
+            f"processes share this machine's {cores} cores):",
+            "",
+            "| part | CPU ms per request |",
+            "|---|---|",
+            *(f"| {label} | {ms:.2f} |" for label, ms in parts.items()),
+            f"| **total** | **{cpu.total:.2f}** |",
+            "",
+            "So even with the machine to itself this setup could serve at most about "
+            f"{ceiling:.0f} POST /file per second on {cores} cores.",
+        ),
+    )
+
+
+@figure_section.register
+def _upload_path(figure: UploadPath) -> Section:
+    mib = figure.payload_bytes / MIB
+    local_s, moto_s = median(figure.local_s), median(figure.moto_s)
+    local_rate, moto_rate = mib / local_s, mib / moto_s
+    share = ratio(local_rate, moto_rate)
+    return _judged(
+        share >= UPLOAD_TARGET_RATIO,
+        f"the local endpoint reaches {share:.2f}x moto's throughput, "
+        f"{UPLOAD_TARGET_RATIO - share:.2f} short of {UPLOAD_TARGET_RATIO:g}x",
+        target=f"≥ {UPLOAD_TARGET_RATIO:g}x plain moto's throughput",
+        measured=f"{share:.2f}x ({local_rate:.0f} vs. {moto_rate:.0f} MiB/s, {mib:.0f} MiB PUT)",
+        how=(
+            f"The same {mib:.0f} MiB of random bytes PUT with `requests` to a presigned URL "
+            "from `POST /file` on the local S3 endpoint (SigV4 check, signed Content-Length, "
+            "Content-Type and If-None-Match, then moto, then the s3:ObjectCreated event) and to "
+            "a presigned URL of a plain `python -m moto.server` (moto checks no signature). Both "
+            "servers run in their own process on 127.0.0.1; the PUTs alternate, median of "
+            f"{len(figure.local_s)} each after one warm-up PUT to each."
+        ),
+        details=(
+            "| endpoint | median s | MiB/s | runs (s) |",
+            "|---|---|---|---|",
+            f"| local S3 endpoint | {local_s:.3f} | {local_rate:.0f} | "
+            f"{_ms_list(figure.local_s, 3)} |",
+            f"| plain moto server | {moto_s:.3f} | {moto_rate:.0f} | "
+            f"{_ms_list(figure.moto_s, 3)} |",
+        ),
+    )
+
+
+def _delay_row(label: str, seconds: Sequence[float]) -> str:
+    ms = [sample * 1000 for sample in seconds]
+    return (
+        f"| {label} | {median(ms):.1f} | {percentile(ms, 95):.1f} | {max(ms):.1f} | {min(ms):.1f} |"
+    )
+
+
+@figure_section.register
+def _event_delay(figure: EventDelay) -> Section:
+    uploads = len(figure.timings)
+    started = [timing.started for timing in figure.timings]
+    p50, p95, worst = median(started), percentile(started, 95), max(started)
+    late = sum(1 for delay in started if delay > EVENT_TARGET_S)
+    details = [
+        "| from the PUT's response to | median ms | p95 ms | max ms | min ms |",
+        "|---|---|---|---|---|",
+        _delay_row(
+            "the event dispatched (`S3 ObjectCreated:Put` line)",
+            [timing.dispatched for timing in figure.timings],
+        ),
+        _delay_row(f"**{EVENT_FUNCTION} START**", started),
+        _delay_row(f"{EVENT_FUNCTION} END (record written)", [t.ended for t in figure.timings]),
+    ]
+    if late:
+        details += [
+            "",
+            f"{late} of {uploads} events started more than {EVENT_TARGET_S:g} s after the PUT.",
+        ]
+    return _judged(
+        p95 <= EVENT_TARGET_S,
+        f"p95 {p95:.2f} s is {p95 - EVENT_TARGET_S:.2f} s over the {EVENT_TARGET_S:g} s target",
+        target=f"{EVENT_FUNCTION} starts ≤ {EVENT_TARGET_S:g} s after the PUT's response",
+        measured=f"p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {worst * 1000:.1f} ms "
+        f"({uploads} uploads)",
+        how=(
+            f"{uploads} uploads through the local stack, one at a time: `POST /file`, then the "
+            "PUT of the bytes to the presigned URL on the local S3 endpoint. The delay runs from "
+            "the moment the PUT's response is back in the benchmark (`time.time()`) to the "
+            f"`[{EVENT_FUNCTION}] START` line of that upload's event in the stack's log, whose "
+            "timestamps are the same machine's wall clock to the millisecond (truncated, so a "
+            "figure can be up to 1 ms early). The log's `S3 ObjectCreated:Put <key>` line (the S3 "
+            "endpoint handing the record to the event dispatch) and the function's `END` line "
+            "(the record written) are given too. The next upload starts only after the END, "
+            "so these are delays of an idle stack, not of a burst. Afterwards `POST /files` "
+            "checks that every file is recorded as uploaded with its size and type. A negative "
+            "figure means the step began before the PUT's response reached the client (the S3 "
+            "endpoint dispatches the event on its own thread and does not wait for it)."
+        ),
+        details=tuple(details),
+    )
+
+
+def _built_for(wheel: NativeWheel) -> str:
+    """``cp313 on aarch64`` from tags such as ``cp313-cp313-manylinux_2_17_aarch64``."""
+    targets = []
+    for tag in wheel.tags:
+        python, _, platform_tag = tag.split("-", 2)
+        arch = "x86_64" if platform_tag.endswith("x86_64") else platform_tag.rsplit("_", 1)[-1]
+        if f"{python} on {arch}" not in targets:
+            targets.append(f"{python} on {arch}")
+    return " / ".join(targets) or "an unknown platform"
+
+
+def _native_wheels_text(figure: ColdStart) -> str:
+    here = f"{figure.interpreter} on {figure.machine}"
+    return " ".join(
+        f"The vendored `{wheel.name}` is built for {_built_for(wheel)}: "
+        + (
+            f"this interpreter ({here}) loads its compiled modules."
+            if wheel.loadable
+            else f"this interpreter ({here}) cannot load its compiled modules, so here it runs "
+            "as pure Python."
+        )
+        for wheel in figure.native_wheels
+    )
+
+
+@figure_section.register
+def _cold_start(figure: ColdStart) -> Section:
+    wall, worst, runs = figure.wall_ms, figure.worst, figure.runs
+    empty, boto3_ms = wall[EMPTY], wall[BOTO3]
+    ratios = {module: ratio(wall[module], boto3_ms) for module in figure.modules}
+    boto3_import = boto3_ms - empty
+    steps = figure.steps_ms
+    own = sum(ms for name, ms in steps if name.startswith(OWN_MODULES))
+    largest = sorted(((n, ms) for n, ms in steps if n not in (BOTO3, worst)), key=lambda s: -s[1])
+    wrapt = [wheel for wheel in figure.native_wheels if wheel.name.startswith("wrapt-")]
+    wrapt_note = (
+        f" (whose compiled extension {figure.interpreter} on {figure.machine} cannot load)"
+        if wrapt and not wrapt[0].loadable
+        else ""
+    )
+    return _judged(
+        ratios[worst] <= COLD_START_TARGET_RATIO,
+        f"{worst} takes {ratios[worst]:.2f}x boto3's import ({wall[worst] - boto3_ms:.0f} ms "
+        f"more, {ratios[worst] / COLD_START_TARGET_RATIO - 1:.0%} over the target). Beyond "
+        f"boto3 the largest additions are {_named_ms(largest[:4])}; Filestore's own modules "
+        f"(`filestore.*`, `runtime_context`, the handler) add {own:.0f} ms. The rest is the "
+        "libraries the brief requires, each importing more than Filestore uses: "
+        "`aws_lambda_powertools.event_handler` loads every resolver it has (AppSync, Bedrock, "
+        "VPC Lattice, ...; AppSync brings in asyncio) and all of the ~35 event data classes, "
+        f"and the X-Ray SDK loads wrapt{wrapt_note} and its sampling, plugin and emitter "
+        "modules. The API functions need the event handler, so their floor here is about boto3 "
+        "plus those libraries",
+        target=f"≤ {COLD_START_TARGET_RATIO}x `import boto3`",
+        measured=f"worst {ratios[worst]:.2f}x ({worst}: {wall[worst]:.0f} ms vs. "
+        f"{boto3_ms:.0f} ms)",
+        how=(
+            "Wall time of a fresh `python -c 'import handlers.<name>'` with `PYTHONPATH=source` "
+            "(so `vendor` puts the vendored `source/ext` first, as on Lambda) and a local "
+            "worker's environment (the template's variables and what the Lambda runtime sets: "
+            "`LAMBDA_TASK_ROOT`, `AWS_LAMBDA_FUNCTION_NAME`, ...) with tracing on, as with "
+            "`Tracing: Active`, against `python -c 'import boto3'`; median of "
+            f"{runs} interleaved runs after one warm-up (bytecode cached). Import-only columns "
+            "subtract an empty interpreter's start-up. The boto3 clients are created on the "
+            "first invocation, so they are not part of these figures. "
+            + _native_wheels_text(figure)
+        ).rstrip(),
+        details=(
+            "| module | wall ms | ratio to boto3 | import-only ms | import-only ratio |",
+            "|---|---|---|---|---|",
+            f"| {EMPTY} | {empty:.0f} | | | |",
+            f"| `import boto3` | {boto3_ms:.0f} | 1.00 | {boto3_import:.0f} | 1.00 |",
+            *(
+                f"| `{module}` | {wall[module]:.0f} | {ratios[module]:.2f} | "
+                f"{wall[module] - empty:.0f} | {ratio(wall[module] - empty, boto3_import):.2f} |"
+                for module in figure.modules
+            ),
+            "",
+            "What each part adds, imported one after another in one fresh interpreter in this "
+            f"order (median of {runs}); `{worst}` last, costing only what is still missing:",
+            "",
+            "| import | adds ms |",
+            "|---|---|",
+            *(f"| `{name}` | {ms:.0f} |" for name, ms in steps),
+            "",
+            f"Constructing the Powertools Tracer (after its imports; median of {runs}): "
+            + ", ".join(f"`{label}` {ms:.1f} ms" for label, ms in figure.tracer_ms.items())
+            + ". `filestore.observability` uses the second: Filestore calls AWS only through "
+            "botocore, and `Tracer()` would import and patch every library X-Ray supports "
+            "(`patch_all`: requests, httplib, sqlite3, ...).",
+            "",
+            f"The slowest imports under `{worst}` (`-X importtime`, cumulative, one run; nested "
+            f"entries are included in their parents): {_named_ms(figure.slowest_imports_ms)}.",
+        ),
+    )
+
+
+def _calls_per_invocation(profile: HandlerProfile, service: str | None = None) -> str:
+    return ", ".join(
+        f"{key if service is None else key.split('.', 1)[1]} {profile.per_invocation(float(n)):g}"
+        for key, n in sorted(profile.calls.calls.items())
+        if service is None or key.startswith(f"{service}.")
+    )
+
+
+def _duration_row(profile: HandlerProfile) -> str:
+    return (
+        f"| {profile.logical_id} | {profile.median_ms:.2f} | "
+        f"{percentile(profile.samples_ms, 99):.2f} | {_calls_per_invocation(profile) or '-'} |"
+    )
+
+
+@figure_section.register
+def _handler_durations(figure: HandlerDurations) -> Section:
+    create = figure.profiles["CreateFileFunction"].median_ms
+    return Section(
+        target="(no target) input to the cost on paper",
+        measured=f"POST /file handler {create:.1f} ms median",
+        outcome=Outcome.INFO,
+        how=(
+            f"{figure.files} uploads, each: GET /config, POST /file, the object PUT straight into "
+            "moto, the s3:ObjectCreated event, PUT /files with its id. Every function is the "
+            "real handler module called in this process with the event AWS would send, against "
+            "in-process moto; AWS calls counted with botocore hooks."
+        ),
+        details=(
+            "| function | median ms | p99 ms | AWS calls per invocation |",
+            "|---|---|---|---|",
+            *(_duration_row(figure.profiles[name]) for name in FLOW),
+        ),
+    )
+
+
+@figure_section.register
+def _batch_info(figure: BatchInfo) -> Section:
+    calls = figure.profile.calls
+    batch_gets, dynamodb = calls.count("dynamodb", "BatchGetItem"), calls.count("dynamodb")
+    other = sorted((key, n) for key, n in calls.calls.items() if key != "dynamodb.BatchGetItem")
+    return _judged(
+        dynamodb == 1 and batch_gets == 1,
+        f"{dynamodb} DynamoDB calls instead of 1 ({dict(calls.calls)}): describe must read "
+        "all ids with one BatchGetItem",
+        target=f"1 DynamoDB call for POST /files with {figure.ids} ids (+ unprocessed-key retries)",
+        measured=f"{dynamodb} DynamoDB call(s): {batch_gets} BatchGetItem",
+        how=(
+            f"`POST /files` with {figure.ids} ids of stored files, through "
+            "DescribeFilesFunction's handler in-process on moto, calls counted with a botocore "
+            "`after-call` hook. moto never returns `UnprocessedKeys`, so no retry is expected "
+            "here."
+        ),
+        details=(
+            f"All {figure.described} files described; {calls.items_read} items read; handler "
+            f"took {figure.profile.median_ms:.1f} ms. Other AWS calls: "
+            + (", ".join(f"{key} {n}" for key, n in other) or "none")
+            + " (presigning download URLs makes no call).",
+        ),
+    )
+
+
+@figure_section.register
+def _expiry_cost(figure: ExpiryCost) -> Section:
+    base, largest = figure.runs[0], figure.runs[-1]
+    read_factor = ratio(
+        max(largest.items_read, largest.items_scanned), max(base.items_read, base.items_scanned)
+    )
+    call_factor = ratio(largest.calls, base.calls)
+    return _judged(
+        read_factor <= EXPIRY_TARGET_FACTOR and call_factor <= EXPIRY_TARGET_FACTOR,
+        f"reads grow {read_factor:.1f}x and calls {call_factor:.1f}x from {base.stored:,} to "
+        f"{largest.stored:,} stored files: the expiry must read only the sparse ExpiryIndex",
+        target=f"flat: ≤ {EXPIRY_TARGET_FACTOR:g}x the {base.stored}-stored figure",
+        measured=f"items read {read_factor:.2f}x, calls {call_factor:.2f}x "
+        f"({largest.stored:,} vs. {base.stored:,} stored)",
+        how=(
+            f"One run of ExpireFilesFunction's handler (in-process, moto) with {figure.expiring} "
+            "overdue unstored files (half uploaded, half never) among N stored files, seeded "
+            "straight into a table created from template.yaml. Every run is checked: all overdue "
+            "files marked deleted with their expiry attributes gone, and their objects removed. "
+            "Items read are the `Count`s (and `ScannedCount`s) of Query/Scan responses plus "
+            "GetItem and BatchGetItem items; calls are all DynamoDB API calls (botocore hook)."
+        ),
+        details=(
+            "| stored files | items read | items scanned | DynamoDB calls | of which Query | ms |",
+            "|---|---|---|---|---|---|",
+            *(
+                f"| {run.stored:,} | {run.items_read} | {run.items_scanned} | {run.calls} | "
+                f"{run.queries} | {run.milliseconds:.0f} |"
+                for run in figure.runs
+            ),
+            "",
+            "The ms column grows with the table because moto answers a Query on an index by "
+            "going through every item of the table; DynamoDB reads only the index, and what it "
+            "bills (items read, calls) stays flat.",
+        ),
+    )
+
+
+@figure_section.register
+def _package_size(figure: PackageSize) -> Section:
+    details = [
+        f"{figure.files} files, {figure.unzipped_bytes / MIB:.2f} MB unzipped. "
+        "Largest parts (compressed):",
+        "",
+        "| part | compressed |",
+        "|---|---|",
+        *(f"| `{part}` | {size / 1024:.0f} KB |" for part, size in figure.largest_parts),
+    ]
+    if figure.runtime_packages:
+        details += ["", f"Bundles runtime-provided packages: {', '.join(figure.runtime_packages)}."]
+    if figure.stale:
+        details += [
+            "",
+            "Note: files in source/ changed after the zip was built: rebuild it with "
+            "`make package`.",
+        ]
+    return _judged(
+        figure.zipped_bytes < PACKAGE_LIMIT_BYTES,
+        f"{(figure.zipped_bytes - PACKAGE_LIMIT_BYTES) / 1024:.0f} KB over; the largest parts are "
+        "listed below",
+        target=f"< {PACKAGE_LIMIT_BYTES // MIB} MB zipped",
+        measured=f"{figure.zipped_bytes / MIB:.2f} MB ({figure.zipped_bytes:,} bytes)",
+        how=f"`{figure.path}` as built by `make package` (source/ with its vendored dependencies "
+        "in source/ext; boto3 and botocore come with the runtime).",
+        details=tuple(details),
+    )
+
+
+def _bill_tables(figure: CostOnPaper, bill: Bill) -> list[str]:
+    steps = [
+        "| step | function | per file | median ms | DynamoDB calls | WRU / RRU | S3 calls |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for step, profile in bill.steps:
+        if profile is None:
+            client = "PutObject 1" if step.client_s3_puts else "GetObject 1"
+            steps.append(f"| {step.label} | - | {step.per_file:g} | - | - | - | {client} |")
+            continue
+        units = f"{profile.per_invocation(profile.calls.write_units):g} / "
+        units += f"{profile.per_invocation(profile.calls.read_units):g}"
+        steps.append(
+            f"| {step.label} | {profile.logical_id} | {step.per_file:g} | "
+            f"{profile.median_ms:.1f} | {_calls_per_invocation(profile, 'dynamodb') or '-'} | "
+            f"{units} | {_calls_per_invocation(profile, 's3') or '-'} |"
+        )
+    prices = [
+        "| item | per file | per million files | unit price | cost |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {line.item} | {line.per_file:.4g} | {line.per_file * UPLOADS:,.0f} | "
+            + f"${line.unit_price:.10f}".rstrip("0").rstrip(".")
+            + f" | ${line.cost:,.2f} |"
+            for line in figure.price_lines(bill)
+        ),
+        f"| **total** | | | | **${figure.cost(bill):,.2f}** |",
+    ]
+    return [*steps, "", *prices]
+
+
+@figure_section.register
+def _cost_on_paper(figure: CostOnPaper) -> Section:
+    upload = figure.upload
+    total, pessimistic = figure.cost(upload), figure.cost(upload, pessimistic=True)
+    api_share = figure.price_lines(upload)[0].cost / total if total else 0.0
+    return Section(
+        target="(no target) AWS cost of one million uploads",
+        measured=f"${total:,.2f} per million uploads (${pessimistic:,.2f} with "
+        f"{ASSUMED_AWS_CALL_MS:.0f} ms per AWS call); reading each back once "
+        f"+${figure.cost(figure.read_back):,.2f}",
+        outcome=Outcome.INFO,
+        how=(
+            "One upload in temporary mode (the default) is the steps below. Lambda durations are "
+            "the medians measured in-process on this machine against in-process moto (see "
+            "Handler durations; Lambda bills per 1 ms; cold starts left out), priced for the "
+            f"template's `Architectures` ({figure.architecture}) and `MemorySize` "
+            f"({figure.memory_mb} MB); DynamoDB and S3 requests are the calls counted with "
+            "botocore hooks on the same runs. DynamoDB units assume items under 1 KB (writes) "
+            "and 4 KB (reads), eventually consistent reads at half a unit, and count one extra "
+            "write unit when a write touches `ExpiryIndex` (it names `expiry_shard`, `expire_at` "
+            "or `deleted_at`). Left out: storage (GB-months), data transfer, CloudWatch logs and "
+            "metrics, X-Ray traces, free tiers, and the expiry schedule (a fixed few cents a "
+            f"month). Prices: us-east-1 list prices as of {PRICES_AS_OF}, check before relying "
+            "on them."
+        ),
+        details=(
+            *_bill_tables(figure, upload),
+            "",
+            "Lambda durations on AWS will be longer than here (real network calls, a fraction of "
+            f"a vCPU at {figure.memory_mb} MB): with {ASSUMED_AWS_CALL_MS:.0f} ms added per AWS "
+            "call the Lambda GB-seconds become "
+            f"{upload.gb_seconds_pessimistic * UPLOADS:,.0f} and the total ${pessimistic:,.2f}. "
+            f"API Gateway requests are {api_share:.0%} of the bill; storing 100 ids per "
+            "`PUT /files` request instead of one takes that step's API Gateway and Lambda "
+            "request charges down a hundredfold.",
+            "",
+            "Reading each file back once (a backend describing its files 100 ids at a time, then "
+            "one download each):",
+            "",
+            *_bill_tables(figure, figure.read_back),
+        ),
+    )
+
+
+def section_of(measured: Measured) -> Section:
+    """The report's section for a measured figure, or the one saying why it has no result."""
+    if measured.failure is not None or measured.result is None:
+        reason = measured.failure.reason if measured.failure else "no result"
+        detail = measured.failure.detail if measured.failure else "no result"
+        return Section("-", f"not measured: {reason}", Outcome.ERROR, note=detail)
+    return figure_section(measured.result)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+_MARK = {Outcome.PASS: "pass", Outcome.MISS: "**miss**", Outcome.INFO: "-", Outcome.ERROR: "ERROR"}
+
+
+def render_markdown(figures: Sequence[Measured], info: RunInfo) -> str:
+    """The whole docs/BENCHMARKS.md text."""
+    sections = [(figure, section_of(figure)) for figure in figures]
+    load = ", ".join(f"{value:.2f}" for value in info.load_average)
+    lines = [
+        "# Filestore benchmarks",
+        "",
+        "Generated by `make bench` (`python -m bench`); do not edit by hand."
+        + (" **Smoke run: tiny iteration counts, figures not meaningful.**" if info.smoke else ""),
+        "",
+        f"- Date: {info.started:%Y-%m-%d %H:%M} UTC; the run took {info.total_seconds:.0f} s",
+        f"- Machine: {info.cores} cores (`os.cpu_count()`), {info.cpu_model}, {info.machine}; "
+        f"load average at the end {load}; Python {info.python}",
+        "- The machine is shared and noisy: every figure is a median over repeated runs, and "
+        "every comparison is measured side by side in the same run and given as a ratio.",
+        "- Targets are reported, not asserted: a miss is explained below and routed as work.",
+        "",
+        "## Summary",
+        "",
+        "| Figure | Target | Measured | Result |",
+        "|---|---|---|---|",
+        *(
+            f"| {_cell(f.title)} | {_cell(s.target)} | {_cell(s.measured)} | {_MARK[s.outcome]} |"
+            for f, s in sections
+        ),
+    ]
+    misses = [(f, s) for f, s in sections if s.outcome in (Outcome.MISS, Outcome.ERROR)]
+    if misses:
+        lines += ["", "## Misses", ""]
+        lines += [f"- **{f.title}**: {s.note or s.measured}" for f, s in misses]
+    for figure, section in sections:
+        lines += ["", f"## {figure.title}", ""]
+        if section.how:
+            lines += [section.how, ""]
+        lines += [
+            f"Target: {section.target}. Measured: {section.measured}. Load average when this "
+            f"figure started: {figure.load_at_start:.2f} on {info.cores} cores."
+        ]
+        if section.outcome is Outcome.MISS and section.note:
+            lines += ["", f"**Missed:** {section.note}"]
+        if section.outcome is Outcome.ERROR:
+            lines += ["", f"**Could not be measured:** {section.note}"]
+        if section.details:
+            lines += ["", *section.details]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_summary(figures: Sequence[Measured]) -> str:
+    """A plain fixed-width table for the terminal."""
+    rows = [("figure", "target", "measured", "result", "took")]
+    for figure in figures:
+        section = section_of(figure)
+        rows.append(
+            (
+                figure.title,
+                section.target,
+                section.measured,
+                section.outcome.value,
+                f"{figure.seconds:.1f}s",
+            )
+        )
+    widths = [min(60, max(len(row[col]) for row in rows)) for col in range(len(rows[0]))]
+    out = []
+    for index, row in enumerate(rows):
+        cells = [_clip(value, widths[col]).ljust(widths[col]) for col, value in enumerate(row)]
+        out.append("  ".join(cells).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,96 @@
+"""What a run measures with: iteration counts, the repository's paths, the template's functions."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from local_stack.cloudformation.loader import load_stack
+from local_stack.cloudformation.models import StackModel
+from local_stack.config import PROJECT_ROOT
+from local_stack.testing.launcher import TEMPLATE_PATH
+
+SOURCE_DIR = PROJECT_ROOT / "source"
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """Iteration counts for one run: the full run, or the tiny smoke run."""
+
+    smoke: bool
+    startup_runs: int
+    latency_requests: int
+    throughput_seconds: float
+    throughput_clients: int
+    upload_bytes: int
+    upload_runs: int
+    event_uploads: int
+    cold_start_runs: int
+    cold_start_modules: int | None  # None: every handler module
+    expiry_stored_counts: tuple[int, ...]
+    expiring_files: int
+    batch_ids: int
+
+    @property
+    def cores(self) -> int:
+        return os.cpu_count() or 1
+
+
+FULL = BenchConfig(
+    smoke=False,
+    startup_runs=7,
+    latency_requests=400,
+    throughput_seconds=10.0,
+    throughput_clients=8,
+    upload_bytes=50 * 1024 * 1024,
+    upload_runs=5,
+    event_uploads=100,
+    cold_start_runs=9,
+    cold_start_modules=None,
+    expiry_stored_counts=(0, 1_000, 10_000),
+    expiring_files=10,
+    batch_ids=100,
+)
+
+SMOKE = BenchConfig(
+    smoke=True,
+    startup_runs=1,
+    latency_requests=20,
+    throughput_seconds=1.0,
+    throughput_clients=2,
+    upload_bytes=1024 * 1024,
+    upload_runs=1,
+    event_uploads=5,
+    cold_start_runs=1,
+    cold_start_modules=2,
+    expiry_stored_counts=(0, 50),
+    expiring_files=10,
+    batch_ids=20,
+)
+
+
+def handler_modules() -> list[str]:
+    """Every handler module in source/handlers, as ``handlers.<name>``."""
+    paths = (SOURCE_DIR / "handlers").glob("*.py")
+    return sorted(f"handlers.{path.stem}" for path in paths if path.stem != "__init__")
+
+
+@cache
+def stack_model() -> StackModel:
+    """template.yaml read as the local stack reads it, with its default parameters."""
+    return load_stack(TEMPLATE_PATH, {})
+
+
+def function_environment() -> dict[str, str]:
+    """A function's variables from the template, plus the local account's public credentials."""
+    functions = stack_model().functions
+    if not functions:
+        raise RuntimeError(f"{TEMPLATE_PATH} declares no functions")
+    return dict(next(iter(functions.values())).environment) | {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+    }
