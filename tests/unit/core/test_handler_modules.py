@@ -38,3 +38,18 @@ def test_each_handler_module_imports_vendor_first_and_stays_short(handler: str) 
     assert isinstance(first_real, ast.Import)
     assert [alias.name for alias in first_real.names] == ["vendor"]
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 45
+
+
+@pytest.mark.parametrize("handler", ARCHITECTURE_HANDLERS.values())
+def test_each_handler_module_answers_with_a_view_never_json_of_its_own(handler: str) -> None:
+    path = REPO_ROOT / "source" / Path(*handler.split(".")[:2]).with_suffix(".py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    literals = ast.Dict | ast.DictComp | ast.List | ast.ListComp
+
+    built = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Return) and isinstance(node.value, literals)
+    ]
+
+    assert built == [], f"{path.name} returns JSON it built itself (lines {built})"
