@@ -2,7 +2,8 @@
 
 /**
  * An error whose message is ready to show to the user; `summary` says the same in a few words
- * (what FilePond's one-line status has room for).
+ * (what FilePond's one-line status has room for); `code` is the API's stable error code (README,
+ * "Error codes") or, for an upload, S3's.
  */
 export class FilestoreError extends Error {
   constructor(message, { status = 0, code = "", summary = "Upload failed" } = {}) {
@@ -16,28 +17,44 @@ export class FilestoreError extends Error {
 
 const NETWORK_MESSAGE = "Network error: the server could not be reached. Check your connection and try again.";
 
-/** Reads `{"message": ...}` from an API error response, falling back to the status text. */
-async function apiErrorMessage(response) {
-  let message = "";
+/** Reads `{"message", "code"}` from an API error response; empty strings for what it lacks. */
+async function readApiError(response) {
   try {
     const body = await response.json();
-    if (body && typeof body.message === "string") message = body.message;
+    const text = (value) => (typeof value === "string" ? value : "");
+    return { message: text(body && body.message), code: text(body && body.code) };
   } catch {
     // Not JSON (a proxy or gateway page): the status is all we know.
+    return { message: "", code: "" };
   }
-  if (response.status === 403 && (message === "" || message === "Forbidden")) {
-    return "Access denied (403): the API key or token is missing or wrong.";
-  }
-  if (response.status === 429) return "Too many requests: please wait a moment and try again.";
-  if (message === "") message = response.statusText || "unexpected response";
-  // The API's messages start in lower case ("type 'text/plain' is not allowed..."): make a sentence.
-  return `${message.charAt(0).toUpperCase()}${message.slice(1)} (HTTP ${response.status})`;
 }
 
-/** A few words for an API refusal (the message itself says the rest). */
-function apiErrorSummary(status, message) {
-  if (status === 400 && /not allowed/i.test(message)) return "Type not allowed";
-  if (status === 400 && /larger than the maximum/i.test(message)) return "File too large";
+/**
+ * The sentence to show for an API refusal. Branches on the stable `code` (README, "Error
+ * codes"), never on the wording of `message`, which may change.
+ */
+function apiErrorMessage(response, { message, code }) {
+  if (code === "InvalidApiKey" || (response.status === 403 && message === "")) {
+    return "Access denied (403): the API key or token is missing or wrong.";
+  }
+  if (code === "Throttled" || code === "QuotaExceeded" || response.status === 429) {
+    return "Too many requests: please wait a moment and try again.";
+  }
+  const text = message || response.statusText || "unexpected response";
+  // The API's messages start in lower case ("type 'text/plain' is not allowed..."): make a sentence.
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)} (HTTP ${response.status})`;
+}
+
+/** A few words for an API refusal, by its code (the message itself says the rest). */
+const API_ERROR_SUMMARIES = {
+  TypeNotAllowed: "Type not allowed",
+  FileTooLarge: "File too large",
+  Throttled: "Too many requests",
+  QuotaExceeded: "Too many requests",
+};
+
+function apiErrorSummary(status, code) {
+  if (Object.hasOwn(API_ERROR_SUMMARIES, code)) return API_ERROR_SUMMARIES[code];
   if (status === 403) return "Access denied";
   if (status === 429) return "Too many requests";
   return "Upload failed";
@@ -63,14 +80,18 @@ export class FilestoreApi {
       throw new FilestoreError(NETWORK_MESSAGE, { summary: "Network error" });
     }
     if (!response.ok) {
-      const message = await apiErrorMessage(response);
-      const summary = apiErrorSummary(response.status, message);
-      throw new FilestoreError(message, { status: response.status, summary });
+      const refusal = await readApiError(response);
+      const message = apiErrorMessage(response, refusal);
+      const summary = apiErrorSummary(response.status, refusal.code);
+      throw new FilestoreError(message, { status: response.status, code: refusal.code, summary });
     }
     return response.json();
   }
 
-  /** GET /config: max_file_size, allowed_types, store_on_upload, url_expiration. */
+  /**
+   * GET /config: max_file_size, allowed_types, store_on_upload, url_expiration, max_name_length,
+   * max_batch_size.
+   */
   getConfig() {
     return this.request("GET", "/config");
   }
