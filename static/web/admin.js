@@ -2,7 +2,6 @@
 import { FilestoreError } from "./api.js";
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
-const MAX_IDS = 100;
 
 /** The ids typed in the textarea: split on whitespace or commas, duplicates dropped, order kept. */
 export function parseIds(text) {
@@ -35,7 +34,8 @@ function safeDownloadUrl(url) {
   }
 }
 
-export function setupAdmin({ api, getFinishedIds }) {
+/** The admin panel; `maxBatchSize` is GET /config's `max_batch_size` (ids per request). */
+export function setupAdmin({ api, getFinishedIds, maxBatchSize }) {
   const toggle = document.getElementById("admin-toggle");
   const panel = document.getElementById("admin-panel");
   const form = document.getElementById("admin-form");
@@ -48,6 +48,7 @@ export function setupAdmin({ api, getFinishedIds }) {
   const selectAll = document.getElementById("admin-select-all");
   const storeButton = document.getElementById("admin-store");
   const deleteButton = document.getElementById("admin-delete");
+  document.getElementById("admin-max-ids").textContent = String(maxBatchSize);
 
   let apiKey = ""; // In memory only: never written to storage, cookies, URLs or logs.
   let listedIds = [];
@@ -85,7 +86,9 @@ export function setupAdmin({ api, getFinishedIds }) {
     readKey();
     const ids = parseIds(idsInput.value);
     if (ids.length === 0) throw new FilestoreError("Enter at least one file id.");
-    if (ids.length > MAX_IDS) throw new FilestoreError(`At most ${MAX_IDS} ids at a time.`);
+    if (ids.length > maxBatchSize) {
+      throw new FilestoreError(`At most ${maxBatchSize} ids at a time.`);
+    }
     const bad = ids.filter((id) => !ID_PATTERN.test(id));
     if (bad.length > 0) {
       throw new FilestoreError(`Not a file id (32 hex characters): ${bad.slice(0, 3).join(", ")}`);

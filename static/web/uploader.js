@@ -114,6 +114,31 @@ export function createFilestoreServer(api, { onReverted = () => {}, onFailed = (
   return { process, revert };
 }
 
+/**
+ * A FilePond plugin refusing a file whose name is longer than `maxNameLength` (GET /config's
+ * `max_name_length`, counted in code points as the API counts), the way FilePond's size and
+ * type plugins refuse a file: before any request, with a short reason on the item.
+ */
+export function nameLengthPlugin(maxNameLength) {
+  return ({ addFilter }) => {
+    addFilter(
+      "LOAD_FILE",
+      (file) =>
+        new Promise((resolve, reject) => {
+          const length = [...(file.name || "")].length;
+          if (length <= maxNameLength) {
+            resolve(file);
+          } else {
+            reject({
+              status: { main: "Name too long", sub: `At most ${maxNameLength} characters` },
+            });
+          }
+        }),
+    );
+    return { options: {} };
+  };
+}
+
 /** Bytes in a kilobyte, for the page's and FilePond's size labels ("100 MB" = 104857600). */
 const FILE_SIZE_BASE = 1024;
 
@@ -273,6 +298,7 @@ async function main() {
     window.FilePondPluginFileValidateSize,
     window.FilePondPluginFileValidateType,
     window.FilePondPluginImagePreview,
+    nameLengthPlugin(config.max_name_length),
   );
 
   const problems = createProblemList(document.getElementById("upload-problems"));
@@ -338,9 +364,12 @@ async function main() {
   pond.on("removefile", (err, item) => problems.remove(item.file));
 
   setupForm(form, pond);
-  setupAdmin({ api, getFinishedIds: () => finishedIds(pond) });
+  setupAdmin({
+    api,
+    getFinishedIds: () => finishedIds(pond),
+    maxBatchSize: config.max_batch_size,
+  });
 
-  window.filestoreUploader = { api, config, pond, process: server.process, revert: server.revert };
   document.body.dataset.ready = "true";
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import requests
 from playwright.sync_api import expect
 
 from local_stack.testing.launcher import RunningStack
@@ -63,24 +64,6 @@ def test_a_type_not_allowed_is_refused_before_any_request(
     assert upload_requests(watch) == []
 
 
-FORCE_UPLOAD = """
-async ({ size, declaredSize }) => {
-  const bytes = new Uint8Array(size).fill(137);
-  const file = new File([bytes], "forced.png", { type: "image/png" });
-  Object.defineProperty(file, "size", { value: declaredSize });
-  return await new Promise((resolve) => {
-    window.filestoreUploader.process(
-      "file_id", file, {},
-      (id) => resolve({ outcome: "load", id }),
-      (message) => resolve({ outcome: "error", message }),
-      () => {},
-      () => resolve({ outcome: "abort" }),
-    );
-  });
-}
-"""
-
-
 def test_an_oversize_upload_forced_past_the_page_is_refused_by_s3(
     limited_page: UploadPage, limited_stack: RunningStack, watch: PageWatch
 ) -> None:
@@ -90,15 +73,19 @@ def test_an_oversize_upload_forced_past_the_page_is_refused_by_s3(
         page.expect_response(lambda r: r.url.endswith("/file") and r.request.method == "POST") as c,
         page.expect_response(lambda r: r.request.method == "PUT") as put,
     ):
-        result: dict[str, Any] = page.evaluate(
-            FORCE_UPLOAD, {"size": MAX_FILE_SIZE + 200_000, "declaredSize": 1_000}
+        limited_page.add_made_file(
+            "forced.png", "image/png", size=MAX_FILE_SIZE + 200_000, declared_size=1_000
         )
     file_id = c.value.json()["id"]
 
     assert c.value.status == 200  # the API believed the declared 1000 bytes...
     assert put.value.status == 403  # ...but S3 checks the signed Content-Length
-    assert result["outcome"] == "error"
-    assert result["message"] == "Refused by storage"
+    expect(limited_page.item_state("forced.png")).to_have_attribute(
+        "data-filepond-item-state", "processing-error"
+    )
+    expect(limited_page.item("forced.png").locator(".filepond--file-status")).to_contain_text(
+        "Refused by storage"
+    )
     expect(page.locator("#upload-problems")).to_have_text(
         "forced.png: Storage refused the file: its size or type differs from what was announced."
     )
@@ -114,3 +101,55 @@ def test_the_page_refuses_nothing_that_fits(
     limited_page.add_files([image])
     limited_page.wait_uploaded([image.name])
     assert len(limited_page.submit()) == 1
+
+
+def config_of(stack: RunningStack) -> dict[str, Any]:
+    """GET /config as the page reads it."""
+    answer = requests.get(f"{stack.api_url}/config", timeout=10)
+    assert answer.status_code == 200, answer.text
+    config: dict[str, Any] = answer.json()
+    return config
+
+
+def test_a_name_over_the_configured_length_is_refused_before_any_request(
+    limited_page: UploadPage, limited_stack: RunningStack, watch: PageWatch
+) -> None:
+    longest = config_of(limited_stack)["max_name_length"]
+    name = "n" * (longest - 3) + ".pdf"  # one character too many
+
+    limited_page.add_made_file(name, "application/pdf", text="%PDF-1.4\n")
+
+    expect(limited_page.item_state(name)).to_have_attribute(
+        "data-filepond-item-state", "load-invalid"
+    )
+    status = limited_page.item(name).locator(".filepond--file-status")
+    expect(status).to_contain_text("Name too long")
+    expect(status).to_contain_text(f"At most {longest} characters")
+    assert upload_requests(watch) == []
+
+
+def test_a_name_of_exactly_the_configured_length_uploads(
+    limited_page: UploadPage, limited_stack: RunningStack
+) -> None:
+    name = "n" * (config_of(limited_stack)["max_name_length"] - 4) + ".pdf"
+
+    limited_page.add_made_file(name, "application/pdf", text="%PDF-1.4\n")
+
+    limited_page.wait_uploaded([name])
+
+
+def test_the_admin_panel_takes_its_batch_limit_from_the_config(
+    limited_page: UploadPage, limited_stack: RunningStack, watch: PageWatch
+) -> None:
+    most = config_of(limited_stack)["max_batch_size"]
+    page = limited_page.page
+    limited_page.open_admin(limited_stack.api_key)
+    expect(page.locator("#admin-ids-hint")).to_have_text(
+        f"One per line or separated by commas, up to {most}."
+    )
+
+    page.get_by_label("File ids").fill("\n".join(f"{n:032x}" for n in range(most + 1)))
+    page.get_by_role("button", name="List files").click()
+
+    expect(page.locator("#admin-status")).to_have_text(f"At most {most} ids at a time.")
+    assert [r for r in watch.requests if r.split("?")[0].endswith("/files")] == []

@@ -70,3 +70,46 @@ class UploadPage:
 
     def admin_row(self, file_id: str) -> Locator:
         return self.page.locator(f'#admin-table tbody tr[data-id="{file_id}"]')
+
+    # ---- files made in the page -----------------------------------------------------------------
+    def add_made_file(
+        self,
+        name: str,
+        mime_type: str,
+        *,
+        text: str | None = None,
+        size: int = 0,
+        declared_size: int | None = None,
+        page_type_check: bool = True,
+    ) -> None:
+        """Hand FilePond a file made in the page, as a drop would: ``text``, or ``size`` bytes.
+
+        ``declared_size`` makes the file claim another size than it has, and
+        ``page_type_check=False`` turns off the page's type check, so a test can push a file
+        past the page's own refusals to meet the API's or S3's.
+        """
+        self.page.evaluate(
+            ADD_MADE_FILE,
+            {
+                "name": name,
+                "type": mime_type,
+                "text": text,
+                "size": size,
+                "declaredSize": declared_size,
+                "typeCheck": page_type_check,
+            },
+        )
+
+
+# FilePond's own API: the instance on the page's root element, given a File as a drop gives it.
+ADD_MADE_FILE = """
+async ({ name, type, text, size, declaredSize, typeCheck }) => {
+  const pond = FilePond.find(document.querySelector(".filepond--root"));
+  pond.setOptions({ allowFileTypeValidation: typeCheck });
+  const parts = text === null ? [new Uint8Array(size).fill(137)] : [text];
+  const file = new File(parts, name, { type });
+  if (declaredSize !== null) Object.defineProperty(file, "size", { value: declaredSize });
+  // addFile's promise rejects for a file FilePond refuses; the item shows why, so tests look there.
+  await pond.addFile(file).catch(() => {});
+}
+"""
