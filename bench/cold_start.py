@@ -6,7 +6,6 @@ import importlib.machinery
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.processes import run_checked
+from bench.processes import import_times, run_checked
 from bench.session import Session
 from bench.settings import SOURCE_DIR, handler_modules, stack_model
 from bench.stats import median
@@ -56,7 +55,6 @@ TRACER_VARIANTS = {
     "Tracer()": "{}",
     "Tracer(patch_modules=['botocore'])": "{'patch_modules': ['botocore']}",
 }
-_IMPORTTIME = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 EXT_DIR = SOURCE_DIR / "ext"
 SLOWEST_SHOWN = 8
 
@@ -118,12 +116,8 @@ def _wall_ms(code: str, env: dict[str, str]) -> float:
 
 def slowest_imports(module: str, env: dict[str, str]) -> list[tuple[str, float]]:
     """The slowest imports under ``module`` (cumulative ms, one ``-X importtime`` run)."""
-    entries = []
-    for line in _python(f"import {module}", env, flags=("-X", "importtime")).stderr.splitlines():
-        match = _IMPORTTIME.match(line)
-        if match:
-            depth = len(match.group(3)) // 2
-            entries.append((match.group(4), int(match.group(2)) / 1000, depth))
+    done = _python(f"import {module}", env, flags=("-X", "importtime"))
+    entries = import_times(done.stderr.splitlines())
     total = max((ms for name, ms, _ in entries if name == module), default=0.0)
     slow = [(name, ms) for name, ms, depth in entries if 1 <= depth <= 3 and ms >= total / 10]
     return sorted(slow, key=lambda entry: -entry[1])[:SLOWEST_SHOWN]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.aws_calls import CallLog
 from bench.inprocess import InProcessStack
 from bench.session import Session
 from local_stack.testing.event_builders import schedule_event
@@ -20,13 +21,10 @@ RULE_NAME = "bench-expiry"
 
 @dataclass(frozen=True)
 class ExpiryRun:
-    """What one expiry run asked of DynamoDB with ``stored`` stored files in the table."""
+    """What one expiry run asked of AWS with ``stored`` stored files in the table."""
 
     stored: int
-    items_read: int
-    items_scanned: int
-    calls: int
-    queries: int
+    calls: CallLog
     milliseconds: float
 
 
@@ -110,15 +108,5 @@ def measure(session: Session) -> ExpiryCost:
         ids = _seed(stack, stored, expiring)
         run = stack.invoke(EXPIRE_ID, schedule_event(RULE_NAME))
         _check_expired(stack, ids)
-        calls = run.calls
-        runs.append(
-            ExpiryRun(
-                stored=stored,
-                items_read=calls.items_read,
-                items_scanned=calls.items_scanned,
-                calls=calls.count("dynamodb"),
-                queries=calls.count("dynamodb", "Query"),
-                milliseconds=run.milliseconds,
-            )
-        )
+        runs.append(ExpiryRun(stored, run.calls, run.milliseconds))
     return ExpiryCost(expiring, runs)

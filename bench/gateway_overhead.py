@@ -171,6 +171,8 @@ def measure(session: Session) -> GatewayOverhead:
         mark = len(stack.log_lines())
         config_api += api_latencies(stack, per_round, "GET", "/config")
         config_reported += reported_durations(stack.log_lines(mark), CONFIG_FUNCTION)
+    if not worker_reported or not config_reported:
+        raise RuntimeError(f"the stack logged no REPORT lines:\n{stack.log_text()[-2000:]}")
     count = session.config.latency_requests
     return GatewayOverhead(
         rounds=rounds,

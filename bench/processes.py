@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
 SERVER_START_SECONDS = 60.0
+_IMPORT_TIME = re.compile(r"import time:\s+\d+\s+\|\s+(\d+)\s+\|( *)(\S+)")
+
+
+def import_times(lines: Iterable[str]) -> list[tuple[str, float, int]]:
+    """``python -X importtime`` lines as (module, cumulative ms, nesting depth: 0 = top level)."""
+    found = (_IMPORT_TIME.match(line) for line in lines)
+    return [(m.group(3), int(m.group(1)) / 1000, len(m.group(2)) // 2) for m in found if m]
 
 
 def run_checked(

@@ -20,7 +20,7 @@ from bench.package_size import PackageSize
 from bench.runner import Measured, RunInfo
 from bench.startup import StartupFigure
 from bench.stats import median, percentile, ratio
-from bench.throughput import LoadResult, ThroughputFigure
+from bench.throughput import DESCRIBE_IDS, LIFTED_LIMIT, LoadResult, ThroughputFigure
 from bench.upload_path import UploadPath
 
 STARTUP_TARGET_S = 2.0
@@ -64,6 +64,11 @@ def _judged(
     return Section(target, measured, outcome, how, details, "" if passed else miss_note)
 
 
+def _header(*columns: str) -> list[str]:
+    """A markdown table's header row and separator."""
+    return [f"| {' | '.join(columns)} |", "|" + "---|" * len(columns)]
+
+
 def _ms_list(samples: Sequence[float], digits: int = 2) -> str:
     return ", ".join(f"{sample:.{digits}f}" for sample in samples)
 
@@ -85,31 +90,12 @@ def figure_section(result: object) -> Section:
 @figure_section.register
 def _startup(figure: StartupFigure) -> Section:
     middle = median(figure.starts_s)
-    banner = median(figure.banner_s) if figure.banner_s else None
-    details = [f"Starts (s): {_ms_list(figure.starts_s)}"]
-    if banner is not None:
-        details.append(
-            f"Of the median, {banner:.2f} s pass before the stack logs that it is up (Python "
-            "start, imports of moto, werkzeug, jsonschema and the stack, template, DynamoDB "
-            f"and S3 servers) and {middle - banner:.2f} s from then to the first answer (the "
-            "GetConfigFunction worker's cold start: a fresh interpreter importing the handler, "
-            "see Cold start)."
-        )
-    details.append(
-        "One more start with `python -X importtime` (not timed above): the stack process (not "
-        f"its workers) spent {figure.import_total_s:.2f} s importing modules, the largest "
-        f"top-level imports being {_named_ms(figure.largest_imports_ms)} (cumulative; "
-        "`-X importtime` itself slows imports a little)."
-    )
-    split = (
-        f": {banner:.2f} s until the stack is up, {middle - banner:.2f} s for the first "
-        "function's cold start"
-        if banner is not None
-        else ""
-    )
+    banner = median(figure.banner_s)
     return _judged(
         middle < STARTUP_TARGET_S,
-        f"{middle - STARTUP_TARGET_S:.2f} s over ({middle / STARTUP_TARGET_S - 1:.0%}){split}",
+        f"{middle - STARTUP_TARGET_S:.2f} s over ({middle / STARTUP_TARGET_S - 1:.0%}): "
+        f"{banner:.2f} s until the stack is up, {middle - banner:.2f} s for the first function's "
+        "cold start",
         target=f"< {STARTUP_TARGET_S:g} s",
         measured=f"{middle:.2f} s median",
         how=(
@@ -118,7 +104,18 @@ def _startup(figure: StartupFigure) -> Section:
             f"{figure.poll_s * 1000:.0f} ms; it includes the GetConfigFunction worker's cold "
             f"start. Median of {len(figure.starts_s)} starts, one after another."
         ),
-        details=tuple(details),
+        details=(
+            f"Starts (s): {_ms_list(figure.starts_s)}",
+            f"Of the median, {banner:.2f} s pass before the stack logs that it is up (Python "
+            "start, imports of moto, werkzeug, jsonschema and the stack, template, DynamoDB "
+            f"and S3 servers) and {middle - banner:.2f} s from then to the first answer (the "
+            "GetConfigFunction worker's cold start: a fresh interpreter importing the handler, "
+            "see Cold start).",
+            "One more start with `python -X importtime` (not timed above): the stack process "
+            f"(not its workers) spent {figure.import_total_s:.2f} s importing modules, the "
+            f"largest top-level imports being {_named_ms(figure.largest_imports_ms)} "
+            "(cumulative; `-X importtime` itself slows imports a little).",
+        ),
     )
 
 
@@ -140,31 +137,21 @@ def _gateway(figure: GatewayOverhead) -> Section:
     direct_p50, direct_p99 = median(figure.in_process_ms), percentile(figure.in_process_ms, 99)
     added = api_p50 - direct_p50
     config_p50, logic_p50 = median(figure.config_api_ms), median(figure.gateway_logic_ms)
-    details = [
-        "| path | p50 ms | p99 ms |",
-        "|---|---|---|",
+    config_handler_p50 = median(figure.config_reported_ms)
+    details = (
+        *_header("path", "p50 ms", "p99 ms"),
         _p50_p99_row("through the local API", figure.through_api_ms),
         _p50_p99_row("handler in-process", figure.in_process_ms),
         f"| **added** | **{added:.2f}** | {api_p99 - direct_p99:.2f} |",
-    ]
-    if figure.worker_reported_ms:
-        details.append(
-            _p50_p99_row(
-                "(handler duration in the worker's REPORT lines, same API requests)",
-                figure.worker_reported_ms,
-            )
-        )
-    details.append(_p50_p99_row("GET /config through the local API", figure.config_api_ms))
-    config_handler = ""
-    if figure.config_reported_ms:
-        details.append(
-            _p50_p99_row(
-                "(GetConfigFunction's duration in its REPORT lines, same GET /config requests)",
-                figure.config_reported_ms,
-            )
-        )
-        config_handler = f", whose handler takes {median(figure.config_reported_ms):.2f} ms"
-    details += [
+        _p50_p99_row(
+            "(handler duration in the worker's REPORT lines, same API requests)",
+            figure.worker_reported_ms,
+        ),
+        _p50_p99_row("GET /config through the local API", figure.config_api_ms),
+        _p50_p99_row(
+            "(GetConfigFunction's duration in its REPORT lines, same GET /config requests)",
+            figure.config_reported_ms,
+        ),
         _p50_p99_row(
             "`Gateway.handle` alone for POST /file (no sockets, stub function)",
             figure.gateway_logic_ms,
@@ -174,26 +161,23 @@ def _gateway(figure: GatewayOverhead) -> Section:
             for kind, ms in figure.bare_http_ms.items()
         ),
         "",
-        "The GET /config row is the fixed cost of a request through the local API and its "
-        "client: HTTP client and server (`local_stack.http.keep_alive`: wsgiref with HTTP/1.1 "
-        "keep-alive), route match, request validation, the proxy event, the JSON round-trip "
-        "over the worker's pipes and the response mapping. The `Gateway.handle` row is the "
-        "gateway's own logic (route, validation, event, response), measured in this process "
-        "with a function that answers at once. The bare HTTP rows are the same client against "
-        "a trivial app in its own process; the first uses the local API's own server. What "
-        "GET /config costs beyond that bare HTTP and the gateway logic is the worker round-trip "
-        "(JSON lines over pipes, read by the invoking thread) and the per-request logging.",
-    ]
+        "GET /config through the local API is the fixed cost of a request and its client: HTTP "
+        "client and server (`local_stack.http.keep_alive`: wsgiref with HTTP/1.1 keep-alive), "
+        "the gateway's own logic (route, validation, proxy event, response mapping: the "
+        "`Gateway.handle` row, measured in this process), the worker round-trip (JSON lines "
+        "over pipes, read by the invoking thread), the handler and the per-request logging. The "
+        "bare HTTP rows are the same client against a trivial app in its own process.",
+    )
     floors = figure.bare_http_ms
     return _judged(
         added < GATEWAY_TARGET_MS,
         f"{added - GATEWAY_TARGET_MS:.2f} ms over ({added / GATEWAY_TARGET_MS:.1f}x the budget). "
-        f"A request through the local API costs {config_p50:.2f} ms for GET /config"
-        f"{config_handler}; the gateway's own logic is {logic_p50:.2f} ms of that, the rest is "
-        "HTTP and the JSON round-trip over the worker process's pipes. Bare HTTP to a trivial "
-        f"app on the local API's own keep-alive server costs {floors['keep_alive']:.2f} ms "
-        f"(against {floors['werkzeug']:.2f} ms on werkzeug's server, which opens a new "
-        "connection per request)",
+        f"A request through the local API costs {config_p50:.2f} ms for GET /config, whose "
+        f"handler takes {config_handler_p50:.2f} ms; the gateway's own logic is {logic_p50:.2f} "
+        "ms of that, the rest is HTTP and the JSON round-trip over the worker process's pipes. "
+        "Bare HTTP to a trivial app on the local API's own keep-alive server costs "
+        f"{floors['keep_alive']:.2f} ms (against {floors['werkzeug']:.2f} ms on werkzeug's "
+        "server, which opens a new connection per request)",
         target=f"< {GATEWAY_TARGET_MS:g} ms added at p50",
         measured=f"+{added:.2f} ms at p50 ({api_p50:.2f} vs. {direct_p50:.2f} ms), "
         f"+{api_p99 - direct_p99:.2f} ms at p99",
@@ -207,7 +191,7 @@ def _gateway(figure: GatewayOverhead) -> Section:
             f"{figure.rounds} alternating rounds after {figure.warm_up} warm-up calls each. "
             "Client time on the API side includes the HTTP client itself."
         ),
-        details=tuple(details),
+        details=details,
     )
 
 
@@ -234,7 +218,7 @@ def _load_row(stack: str, route: str, load: LoadResult) -> str:
 def _throughput(figure: ThroughputFigure) -> Section:
     lifted, defaults, cores = figure.lifted, figure.defaults, figure.cores
     rps, cpu = lifted.create.per_second, lifted.create_cpu_ms
-    describe = f"POST /files ({figure.describe_ids} ids)"
+    describe = f"POST /files ({DESCRIBE_IDS} ids)"
     parts = {CPU_LABELS[part.name]: getattr(cpu, part.name) for part in dataclasses.fields(cpu)}
     ceiling = cores * 1000 / cpu.total if cpu.total > 0 else 0.0
     busiest = max(parts, key=lambda part: parts[part])
@@ -257,19 +241,27 @@ def _throughput(figure: ThroughputFigure) -> Section:
             f"{figure.clients} client threads in the benchmark process, each with its own "
             f"keep-alive `requests.Session`, calling the local API for {figure.seconds:g} s per "
             f"route after a {figure.warm_up_s:g} s warm-up (so every function's worker pool has "
-            f"grown); req/s counts 2xx answers. `POST /files` describes {figure.describe_ids} "
-            f"stored files (real uploads) with the API key, so it signs {figure.describe_ids} "
+            f"grown); req/s counts 2xx answers. `POST /files` describes {DESCRIBE_IDS} "
+            f"stored files (real uploads) with the API key, so it signs {DESCRIBE_IDS} "
             f"download URLs. The clients share the {cores} cores with the local stack. "
             f"template.yaml throttles the API with parameters ({limits} by default: the stage "
             "for every route, the usage plan for the admin key), and the local stack enforces "
             "them with 429 as API Gateway does. Both stacks serve template.yaml itself: one with "
             "its defaults, one with `FILESTORE_PARAMS` setting all four to "
-            f"{figure.lifted_limit:,}, so it measures what the stack can carry; the target is "
+            f"{LIFTED_LIMIT:,}, so it measures what the stack can carry; the target is "
             "judged on that one."
         ),
         details=(
-            "| stack | route | req/s | 2xx | p50 ms | p99 ms | other statuses | client errors |",
-            "|---|---|---|---|---|---|---|---|",
+            *_header(
+                "stack",
+                "route",
+                "req/s",
+                "2xx",
+                "p50 ms",
+                "p99 ms",
+                "other statuses",
+                "client errors",
+            ),
             _load_row("throttle lifted", "POST /file", lifted.create),
             _load_row("throttle lifted", describe, lifted.describe),
             _load_row("template's defaults", "POST /file", defaults.create),
@@ -278,8 +270,7 @@ def _throughput(figure: ThroughputFigure) -> Section:
             "CPU time per `POST /file` on the stack with the throttle lifted (from /proc; all "
             f"processes share this machine's {cores} cores):",
             "",
-            "| part | CPU ms per request |",
-            "|---|---|",
+            *_header("part", "CPU ms per request"),
             *(f"| {label} | {ms:.2f} |" for label, ms in parts.items()),
             f"| **total** | **{cpu.total:.2f}** |",
             "",
@@ -310,8 +301,7 @@ def _upload_path(figure: UploadPath) -> Section:
             f"{len(figure.local_s)} each after one warm-up PUT to each."
         ),
         details=(
-            "| endpoint | median s | MiB/s | runs (s) |",
-            "|---|---|---|---|",
+            *_header("endpoint", "median s", "MiB/s", "runs (s)"),
             f"| local S3 endpoint | {local_s:.3f} | {local_rate:.0f} | "
             f"{_ms_list(figure.local_s, 3)} |",
             f"| plain moto server | {moto_s:.3f} | {moto_rate:.0f} | "
@@ -334,8 +324,7 @@ def _event_delay(figure: EventDelay) -> Section:
     p50, p95, worst = median(started), percentile(started, 95), max(started)
     late = sum(1 for delay in started if delay > EVENT_TARGET_S)
     details = [
-        "| from the PUT's response to | median ms | p95 ms | max ms | min ms |",
-        "|---|---|---|---|---|",
+        *_header("from the PUT's response to", "median ms", "p95 ms", "max ms", "min ms"),
         _delay_row(
             "the event dispatched (`S3 ObjectCreated:Put` line)",
             [timing.dispatched for timing in figure.timings],
@@ -439,8 +428,7 @@ def _cold_start(figure: ColdStart) -> Section:
             + _native_wheels_text(figure)
         ).rstrip(),
         details=(
-            "| module | wall ms | ratio to boto3 | import-only ms | import-only ratio |",
-            "|---|---|---|---|---|",
+            *_header("module", "wall ms", "ratio to boto3", "import-only ms", "import-only ratio"),
             f"| {EMPTY} | {empty:.0f} | | | |",
             f"| `import boto3` | {boto3_ms:.0f} | 1.00 | {boto3_import:.0f} | 1.00 |",
             *(
@@ -452,8 +440,7 @@ def _cold_start(figure: ColdStart) -> Section:
             "What each part adds, imported one after another in one fresh interpreter in this "
             f"order (median of {runs}); `{worst}` last, costing only what is still missing:",
             "",
-            "| import | adds ms |",
-            "|---|---|",
+            *_header("import", "adds ms"),
             *(f"| `{name}` | {ms:.0f} |" for name, ms in steps),
             "",
             f"Constructing the Powertools Tracer (after its imports; median of {runs}): "
@@ -497,8 +484,7 @@ def _handler_durations(figure: HandlerDurations) -> Section:
             "in-process moto; AWS calls counted with botocore hooks."
         ),
         details=(
-            "| function | median ms | p99 ms | AWS calls per invocation |",
-            "|---|---|---|---|",
+            *_header("function", "median ms", "p99 ms", "AWS calls per invocation"),
             *(_duration_row(figure.profiles[name]) for name in FLOW),
         ),
     )
@@ -533,10 +519,9 @@ def _batch_info(figure: BatchInfo) -> Section:
 @figure_section.register
 def _expiry_cost(figure: ExpiryCost) -> Section:
     base, largest = figure.runs[0], figure.runs[-1]
-    read_factor = ratio(
-        max(largest.items_read, largest.items_scanned), max(base.items_read, base.items_scanned)
-    )
-    call_factor = ratio(largest.calls, base.calls)
+    reads = {run.stored: max(run.calls.items_read, run.calls.items_scanned) for run in figure.runs}
+    read_factor = ratio(reads[largest.stored], reads[base.stored])
+    call_factor = ratio(largest.calls.count("dynamodb"), base.calls.count("dynamodb"))
     return _judged(
         read_factor <= EXPIRY_TARGET_FACTOR and call_factor <= EXPIRY_TARGET_FACTOR,
         f"reads grow {read_factor:.1f}x and calls {call_factor:.1f}x from {base.stored:,} to "
@@ -553,11 +538,18 @@ def _expiry_cost(figure: ExpiryCost) -> Section:
             "GetItem and BatchGetItem items; calls are all DynamoDB API calls (botocore hook)."
         ),
         details=(
-            "| stored files | items read | items scanned | DynamoDB calls | of which Query | ms |",
-            "|---|---|---|---|---|---|",
+            *_header(
+                "stored files",
+                "items read",
+                "items scanned",
+                "DynamoDB calls",
+                "of which Query",
+                "ms",
+            ),
             *(
-                f"| {run.stored:,} | {run.items_read} | {run.items_scanned} | {run.calls} | "
-                f"{run.queries} | {run.milliseconds:.0f} |"
+                f"| {run.stored:,} | {run.calls.items_read} | {run.calls.items_scanned} | "
+                f"{run.calls.count('dynamodb')} | {run.calls.count('dynamodb', 'Query')} | "
+                f"{run.milliseconds:.0f} |"
                 for run in figure.runs
             ),
             "",
@@ -574,8 +566,7 @@ def _package_size(figure: PackageSize) -> Section:
         f"{figure.files} files, {figure.unzipped_bytes / MIB:.2f} MB unzipped. "
         "Largest parts (compressed):",
         "",
-        "| part | compressed |",
-        "|---|---|",
+        *_header("part", "compressed"),
         *(f"| `{part}` | {size / 1024:.0f} KB |" for part, size in figure.largest_parts),
     ]
     if figure.runtime_packages:
@@ -600,8 +591,9 @@ def _package_size(figure: PackageSize) -> Section:
 
 def _bill_tables(figure: CostOnPaper, bill: Bill) -> list[str]:
     steps = [
-        "| step | function | per file | median ms | DynamoDB calls | WRU / RRU | S3 calls |",
-        "|---|---|---|---|---|---|---|",
+        *_header(
+            "step", "function", "per file", "median ms", "DynamoDB calls", "WRU / RRU", "S3 calls"
+        ),
     ]
     for step, profile in bill.steps:
         if profile is None:
@@ -616,8 +608,7 @@ def _bill_tables(figure: CostOnPaper, bill: Bill) -> list[str]:
             f"{units} | {_calls_per_invocation(profile, 's3') or '-'} |"
         )
     prices = [
-        "| item | per file | per million files | unit price | cost |",
-        "|---|---|---|---|---|",
+        *_header("item", "per file", "per million files", "unit price", "cost"),
         *(
             f"| {line.item} | {line.per_file:.4g} | {line.per_file * UPLOADS:,.0f} | "
             + f"${line.unit_price:.10f}".rstrip("0").rstrip(".")
@@ -708,8 +699,7 @@ def render_markdown(figures: Sequence[Measured], info: RunInfo) -> str:
         "",
         "## Summary",
         "",
-        "| Figure | Target | Measured | Result |",
-        "|---|---|---|---|",
+        *_header("Figure", "Target", "Measured", "Result"),
         *(
             f"| {_cell(f.title)} | {_cell(s.target)} | {_cell(s.measured)} | {_MARK[s.outcome]} |"
             for f, s in sections

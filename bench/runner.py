@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import time
 import traceback
@@ -26,17 +27,8 @@ from bench import (
     upload_path,
 )
 from bench.batch_info import BatchInfo
-from bench.cold_start import ColdStart
-from bench.cost_on_paper import CostOnPaper
-from bench.event_delay import EventDelay
-from bench.expiry_cost import ExpiryCost
-from bench.gateway_overhead import GatewayOverhead
 from bench.handler_durations import HandlerDurations
-from bench.package_size import PackageSize
 from bench.session import Session
-from bench.startup import StartupFigure
-from bench.throughput import ThroughputFigure
-from bench.upload_path import UploadPath
 
 T = TypeVar("T")
 log = logging.getLogger("bench")
@@ -69,28 +61,32 @@ class Figure:
 # In report order; a figure's needs come before it (the expiry figure resets moto, so it comes
 # after the figures that read the files the upload flow stored).
 FIGURES: tuple[Figure, ...] = (
-    Figure("Local stack start-up", StartupFigure, lambda session, _: startup.measure(session)),
-    Figure("Gateway overhead", GatewayOverhead, lambda s, _: gateway_overhead.measure(s)),
-    Figure("API throughput", ThroughputFigure, lambda session, _: throughput.measure(session)),
-    Figure("Upload path", UploadPath, lambda session, _: upload_path.measure(session)),
-    Figure("S3 event delay", EventDelay, lambda session, _: event_delay.measure(session)),
-    Figure("Cold start", ColdStart, lambda session, _: cold_start.measure(session)),
+    Figure("Local stack start-up", startup.StartupFigure, lambda s, _: startup.measure(s)),
+    Figure(
+        "Gateway overhead",
+        gateway_overhead.GatewayOverhead,
+        lambda s, _: gateway_overhead.measure(s),
+    ),
+    Figure("API throughput", throughput.ThroughputFigure, lambda s, _: throughput.measure(s)),
+    Figure("Upload path", upload_path.UploadPath, lambda s, _: upload_path.measure(s)),
+    Figure("S3 event delay", event_delay.EventDelay, lambda s, _: event_delay.measure(s)),
+    Figure("Cold start", cold_start.ColdStart, lambda s, _: cold_start.measure(s)),
     Figure(
         "Handler durations (in-process)",
         HandlerDurations,
-        lambda session, _: handler_durations.measure(session),
+        lambda s, _: handler_durations.measure(s),
     ),
     Figure(
         "Batch info",
         BatchInfo,
-        lambda session, needs: batch_info.measure(session, needs[HandlerDurations]),
+        lambda s, needs: batch_info.measure(s, needs[HandlerDurations]),
         needs=(HandlerDurations,),
     ),
-    Figure("Expiry cost", ExpiryCost, lambda session, _: expiry_cost.measure(session)),
-    Figure("Package size", PackageSize, lambda _, __: package_size.measure()),
+    Figure("Expiry cost", expiry_cost.ExpiryCost, lambda s, _: expiry_cost.measure(s)),
+    Figure("Package size", package_size.PackageSize, lambda _, __: package_size.measure()),
     Figure(
         "Cost on paper",
-        CostOnPaper,
+        cost_on_paper.CostOnPaper,
         lambda _, needs: cost_on_paper.measure(needs[HandlerDurations], needs[BatchInfo]),
         needs=(HandlerDurations, BatchInfo),
     ),
@@ -136,36 +132,37 @@ def _failure(err: Exception) -> Failure:
     return Failure(type(err).__name__, f"{type(err).__name__} at {where}: {str(err)[:1500]}")
 
 
+def _measure(
+    figure: Figure, session: Session, results: Mapping[type, object], titles: Mapping[type, str]
+) -> Measured:
+    log.info("measuring %s", figure.title)
+    load, started = load_average()[0], time.perf_counter()
+    result: object | None = None
+    failure = None
+    missing = [kind for kind in figure.needs if kind not in results]
+    if missing:
+        names = ", ".join(titles.get(kind, kind.__name__) for kind in missing)
+        failure = Failure(f"needs {names}", f"needs {names}, which could not be measured")
+    else:
+        try:
+            needs = Needs(figure.title, {kind: results[kind] for kind in figure.needs})
+            result = figure.measure(session, needs)
+        except Exception as err:  # reported as this figure's failure; the run goes on
+            log.debug("%s failed", figure.title, exc_info=True)
+            failure = _failure(err)
+    return Measured(figure.title, result, failure, time.perf_counter() - started, load)
+
+
 def run(session: Session, figures: Sequence[Figure]) -> list[Measured]:
-    """Measure ``figures`` in order; a figure that fails (or whose needs failed) gets a Failure,
-    and the run goes on."""
+    """Measure ``figures`` in order, each given the results it declared it needs; a figure that
+    fails (or whose needs failed) gets a Failure, and the run goes on."""
     results: dict[type, object] = {}
-    titles = {figure.result: figure.title for figure in figures}
+    titles = {figure.result: figure.title for figure in (*FIGURES, *figures)}
     measured = []
     for figure in figures:
-        log.info("measuring %s", figure.title)
-        load, started = load_average()[0], time.perf_counter()
-        result: object | None = None
-        failure = None
-        missing = [titles.get(kind, kind.__name__) for kind in figure.needs if kind not in results]
-        if missing:
-            failure = Failure(
-                f"needs {', '.join(missing)}",
-                f"needs {', '.join(missing)}, which could not be measured",
-            )
-        else:
-            try:
-                result = figure.measure(session, Needs(figure.title, results))
-            except (
-                Exception
-            ) as err:  # a figure that cannot be measured is reported, the run goes on
-                log.debug("%s failed", figure.title, exc_info=True)
-                failure = _failure(err)
-            else:
-                results[figure.result] = result
-        measured.append(
-            Measured(figure.title, result, failure, time.perf_counter() - started, load)
-        )
+        measured.append(_measure(figure, session, results, titles))
+        if measured[-1].result is not None:
+            results[figure.result] = measured[-1].result
     return measured
 
 
@@ -211,8 +208,6 @@ def _cpu_model() -> str:
 def load_average() -> tuple[float, float, float]:
     """The 1, 5 and 15 minute load averages (zeros where unknown)."""
     try:
-        with Path("/proc/loadavg").open(encoding="utf-8") as loadavg:
-            one, five, fifteen = (float(value) for value in loadavg.read().split()[:3])
-    except (OSError, ValueError):
+        return os.getloadavg()
+    except OSError:
         return (0.0, 0.0, 0.0)
-    return (one, five, fifteen)

@@ -17,43 +17,28 @@ SOURCE_DIR = PROJECT_ROOT / "source"
 
 @dataclass(frozen=True)
 class BenchConfig:
-    """Iteration counts for one run: the full run, or the tiny smoke run."""
+    """Iteration counts for one run: the full run (the defaults), or the tiny smoke run."""
 
-    smoke: bool
-    startup_runs: int
-    latency_requests: int
-    throughput_seconds: float
-    throughput_clients: int
-    upload_bytes: int
-    upload_runs: int
-    event_uploads: int
-    cold_start_runs: int
-    cold_start_modules: int | None  # None: every handler module
-    expiry_stored_counts: tuple[int, ...]
-    expiring_files: int
-    batch_ids: int
+    smoke: bool = False
+    startup_runs: int = 7
+    latency_requests: int = 400
+    throughput_seconds: float = 10.0
+    throughput_clients: int = 8
+    upload_bytes: int = 50 * 1024 * 1024
+    upload_runs: int = 5
+    event_uploads: int = 100
+    cold_start_runs: int = 9
+    cold_start_modules: int | None = None  # None: every handler module
+    expiry_stored_counts: tuple[int, ...] = (0, 1_000, 10_000)
+    expiring_files: int = 10
+    batch_ids: int = 100
 
     @property
     def cores(self) -> int:
         return os.cpu_count() or 1
 
 
-FULL = BenchConfig(
-    smoke=False,
-    startup_runs=7,
-    latency_requests=400,
-    throughput_seconds=10.0,
-    throughput_clients=8,
-    upload_bytes=50 * 1024 * 1024,
-    upload_runs=5,
-    event_uploads=100,
-    cold_start_runs=9,
-    cold_start_modules=None,
-    expiry_stored_counts=(0, 1_000, 10_000),
-    expiring_files=10,
-    batch_ids=100,
-)
-
+FULL = BenchConfig()
 SMOKE = BenchConfig(
     smoke=True,
     startup_runs=1,
@@ -66,7 +51,6 @@ SMOKE = BenchConfig(
     cold_start_runs=1,
     cold_start_modules=2,
     expiry_stored_counts=(0, 50),
-    expiring_files=10,
     batch_ids=20,
 )
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from bench.processes import import_times
 from bench.session import Session
-from local_stack.testing.launcher import READY_POLL_SECONDS, spawn_local_stack
+from local_stack.testing.launcher import READY_BANNER, READY_POLL_SECONDS, spawn_local_stack
 
 IMPORT_LINES_SHOWN = 8
-_IMPORT_LINE = re.compile(r"import time:\s+\d+\s+\|\s+(\d+)\s+\| ( *)(\S+)")
 
 
 @dataclass(frozen=True)
@@ -31,11 +30,7 @@ def top_level_imports() -> tuple[float, list[tuple[str, float]]]:
         lines = stack.log_lines()
     finally:
         stack.stop()
-    top = [
-        (match.group(3), int(match.group(1)) / 1000)
-        for match in map(_IMPORT_LINE.match, lines)
-        if match and not match.group(2)
-    ]
+    top = [(name, ms) for name, ms, depth in import_times(lines) if depth == 0]
     largest = sorted(top, key=lambda item: -item[1])[:IMPORT_LINES_SHOWN]
     return sum(ms for _, ms in top) / 1000, largest
 
@@ -55,9 +50,11 @@ def measure(session: Session) -> StartupFigure:
         except BaseException:
             stack.stop()
             raise
+        if stack.banner_at is None:
+            stack.stop()
+            raise RuntimeError(f"the stack answered but never logged {READY_BANNER!r}")
         starts.append(ready_at - stack.started_at)
-        if stack.banner_at is not None:
-            banners.append(stack.banner_at - stack.started_at)
+        banners.append(stack.banner_at - stack.started_at)
         if run == runs - 1:
             session.adopt_local_stack(stack)
         else:

@@ -21,13 +21,6 @@ from local_stack.testing.launcher import RunningStack, child_pids, start_local_s
 
 DESCRIBE_IDS = 10
 WARM_UP_SECONDS = 2.0
-# template.yaml's throttle parameters: the stage (every route) and the admin key's usage plan.
-THROTTLE_PARAMETERS = (
-    "ApiThrottleRate",
-    "ApiThrottleBurst",
-    "AdminThrottleRate",
-    "AdminThrottleBurst",
-)
 LIFTED_LIMIT = 1_000_000
 CREATE_BODY = {"name": "bench.txt", "size": 1024, "type": "text/plain"}
 
@@ -67,14 +60,9 @@ class CpuShares:
 
     def per_request_ms(self, before: CpuShares, requests_done: int) -> CpuShares:
         """Milliseconds per request from ``before`` to this snapshot."""
-        return CpuShares(
-            *(
-                (getattr(self, part.name) - getattr(before, part.name))
-                * 1000
-                / max(requests_done, 1)
-                for part in dataclasses.fields(self)
-            )
-        )
+        scale = 1000 / max(requests_done, 1)
+        pairs = zip(dataclasses.astuple(self), dataclasses.astuple(before), strict=True)
+        return CpuShares(*((now - then) * scale for now, then in pairs))
 
 
 @dataclass(frozen=True)
@@ -94,46 +82,40 @@ class ThroughputFigure:
     clients: int
     seconds: float
     warm_up_s: float
-    describe_ids: int
-    template_throttle: dict[str, str]  # THROTTLE_PARAMETERS' defaults in template.yaml
-    lifted_limit: int
+    template_throttle: dict[str, str]  # the throttle parameters' defaults in template.yaml
     defaults: RouteLoads
     lifted: RouteLoads
 
 
 def run_load(call: Call, clients: int, seconds: float) -> LoadResult:
     """``clients`` threads, each with its own keep-alive session, calling until the time is up."""
-    result = LoadResult(seconds=seconds)
-    lock = threading.Lock()
+    parts = [LoadResult(seconds) for _ in range(clients)]
     start = threading.Barrier(clients + 1)
-    deadline = [0.0]
 
-    def client() -> None:
+    def client(part: LoadResult) -> None:
         with requests.Session() as http:
-            latencies, statuses, failures = [], Counter[int](), Counter[str]()
             start.wait()
-            while (now := time.perf_counter()) < deadline[0]:
+            while (now := time.perf_counter()) < deadline:
                 try:
-                    status = call(http).status_code
+                    part.statuses[call(http).status_code] += 1
                 except requests.RequestException as err:
-                    failures[type(err).__name__] += 1
+                    part.failures[type(err).__name__] += 1
                     continue
-                latencies.append((time.perf_counter() - now) * 1000)
-                statuses[status] += 1
-            with lock:
-                result.latencies_ms += latencies
-                result.statuses.update(statuses)
-                result.failures.update(failures)
+                part.latencies_ms.append((time.perf_counter() - now) * 1000)
 
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(part,), daemon=True) for part in parts]
     for thread in threads:
         thread.start()
-    deadline[0] = time.perf_counter() + seconds
+    deadline = time.perf_counter() + seconds  # read by the clients once the barrier lets them go
     started = time.perf_counter()
     start.wait()
     for thread in threads:
         thread.join(timeout=seconds + 60)
-    result.seconds = time.perf_counter() - started
+    result = LoadResult(time.perf_counter() - started)
+    for part in parts:
+        result.latencies_ms += part.latencies_ms
+        result.statuses.update(part.statuses)
+        result.failures.update(part.failures)
     return result
 
 
@@ -211,17 +193,9 @@ def measure(session: Session) -> ThroughputFigure:
     clients, seconds = config.throughput_clients, config.throughput_seconds
     warm_up = 0.0 if config.smoke else WARM_UP_SECONDS
     defaults = measure_stack(session.local_stack(), clients, seconds, warm_up)
-    with start_local_stack(params=dict.fromkeys(THROTTLE_PARAMETERS, str(LIFTED_LIMIT))) as free:
+    # template.yaml's throttle parameters: the stage (every route) and the admin key's usage plan
+    parameters = stack_model().parameters.items()
+    throttle = {name: str(value) for name, value in parameters if "Throttle" in name}
+    with start_local_stack(params=dict.fromkeys(throttle, str(LIFTED_LIMIT))) as free:
         lifted = measure_stack(free, clients, seconds, warm_up)
-    parameters = stack_model().parameters
-    return ThroughputFigure(
-        cores=config.cores,
-        clients=clients,
-        seconds=seconds,
-        warm_up_s=warm_up,
-        describe_ids=DESCRIBE_IDS,
-        template_throttle={name: str(parameters[name]) for name in THROTTLE_PARAMETERS},
-        lifted_limit=LIFTED_LIMIT,
-        defaults=defaults,
-        lifted=lifted,
-    )
+    return ThroughputFigure(config.cores, clients, seconds, warm_up, throttle, defaults, lifted)

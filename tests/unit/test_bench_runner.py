@@ -75,6 +75,7 @@ def test_a_failed_figure_fails_the_figures_that_need_it_and_the_run_goes_on() ->
     assert size.result == Size(7)
     assert price.result is None and price.failure is not None
     assert price.failure.reason == "needs Flow"
+    assert "could not be measured" in price.failure.detail
 
 
 def test_a_result_the_figure_did_not_declare_is_refused() -> None:
@@ -82,3 +83,10 @@ def test_a_result_the_figure_did_not_declare_is_refused() -> None:
     assert needs[Flow] == Flow(3)
     with pytest.raises(LookupError, match="Price does not declare that it needs Size"):
         needs[Size]
+
+
+def test_a_figure_is_given_only_what_it_declares_even_when_more_was_measured() -> None:
+    greedy = Figure("Greedy", Price, lambda session, needs: Price(needs[Size].bytes), (Flow,))
+    *_, refused = run(Session(SMOKE), (*FAKE_FIGURES[:2], greedy))
+    assert refused.result is None and refused.failure is not None
+    assert "Greedy does not declare that it needs Size" in refused.failure.detail
