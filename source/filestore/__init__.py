@@ -1,1 +1,1 @@
-"""Filestore's service: validation, records, DynamoDB and S3 access, and the HTTP mapping."""
+"""Filestore's service: input parsing, records, DynamoDB and S3, results and JSON views."""

@@ -88,7 +88,7 @@ def resolve(router: Router, event: dict[str, Any], context: LambdaContext) -> di
 
 
 def json_body(router: Router) -> Any:
-    """The current request's body as JSON (``BadRequest`` when missing or invalid)."""
+    """The current request's body as JSON (``InvalidBody`` when missing or invalid)."""
     event = router.current_event
     return parse_json_body(event.body, is_base64_encoded=bool(event.is_base64_encoded))
 

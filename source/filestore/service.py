@@ -197,7 +197,10 @@ class FileService:
         return BatchResult(done=tuple(done), problems=problems)
 
     def record_upload(self, bucket: str, key: str) -> UploadEventOutcome:
-        """s3:ObjectCreated for a decoded key: record the upload, or remove an orphan object."""
+        """s3:ObjectCreated for one decoded key: record the upload, or remove an orphan object.
+
+        An event for another bucket than this service's is ignored.
+        """
         if bucket != self.settings.bucket_name:
             logger.warning("event for another bucket", extra={"bucket": bucket})
             return UploadEventOutcome.IGNORED
