@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -24,6 +24,25 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
+def _local_client(
+    service: str,
+    endpoint_url: str,
+    *,
+    config: Config | None = None,
+    access_key: str = ACCESS_KEY_ID,
+    secret_key: str = SECRET_ACCESS_KEY,
+    region: str = REGION,
+) -> Any:
+    return _session().client(
+        service,  # type: ignore[call-overload]  # one of the services named below
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=config,
+    )
+
+
 def local_s3_client(
     endpoint_url: str,
     *,
@@ -33,24 +52,18 @@ def local_s3_client(
     region: str = REGION,
 ) -> S3Client:
     """An S3 client for ``endpoint_url`` (SigV4, path-style), local credentials unless told."""
-    client: S3Client = _session().client(
+    client: S3Client = _local_client(
         "s3",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
+        endpoint_url,
         config=(config or Config()).merge(S3_CLIENT_CONFIG),
+        access_key=access_key,
+        secret_key=secret_key,
+        region=region,
     )
     return client
 
 
 def local_dynamodb_client(endpoint_url: str) -> DynamoDBClient:
     """A DynamoDB client for ``endpoint_url`` with the local credentials."""
-    client: DynamoDBClient = _session().client(
-        "dynamodb",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )
+    client: DynamoDBClient = _local_client("dynamodb", endpoint_url)
     return client

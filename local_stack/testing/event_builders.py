@@ -24,6 +24,7 @@ API_HOST = f"{DEFAULT_HOST}:{DEFAULT_API_PORT}"
 API_STAGE = "dev"
 CLIENT_IP = DEFAULT_HOST
 S3_CONFIGURATION_ID = "ObjectCreated"
+S3_ETAG = "0123456789abcdef0123456789abcdef"  # handlers read S3's view with HeadObject
 _S3_SEQUENCER = Sequencer()  # increasing, as S3 orders the events of one key
 
 
@@ -95,16 +96,14 @@ def s3_object_created_record(
     size: int,
     *,
     event_name: str = "ObjectCreated:Put",
-    etag: str = "0123456789abcdef0123456789abcdef",
-    event_time: datetime | None = None,
 ) -> dict[str, Any]:
-    """One ``s3:ObjectCreated:*`` record for ``key`` (URL-encoded, as S3 writes keys)."""
+    """One ``s3:ObjectCreated:*`` record for ``key`` (URL-encoded, as S3 writes keys), sent now."""
     created = CreatedObject(
         event_name=event_name,
         bucket=bucket,
         key=key,
         size=size,
-        etag=etag,
+        etag=S3_ETAG,
         principal="",
         source_ip=CLIENT_IP,
         request_id=uuid.uuid4().hex[:16].upper(),
@@ -113,7 +112,7 @@ def s3_object_created_record(
     return build_record(
         created,
         region=REGION,
-        event_time=event_time or datetime.now(UTC),
+        event_time=datetime.now(UTC),
         sequencer=_S3_SEQUENCER.next(),
         configuration_id=S3_CONFIGURATION_ID,
     )
@@ -130,14 +129,9 @@ def s3_object_created_event(
     size: int,
     *,
     event_name: str = "ObjectCreated:Put",
-    etag: str = "0123456789abcdef0123456789abcdef",
-    event_time: datetime | None = None,
 ) -> dict[str, Any]:
     """An ``s3:ObjectCreated:*`` notification with one record, as S3 sends it."""
-    record = s3_object_created_record(
-        bucket, key, size, event_name=event_name, etag=etag, event_time=event_time
-    )
-    return s3_notification([record])
+    return s3_notification([s3_object_created_record(bucket, key, size, event_name=event_name)])
 
 
 def schedule_event(rule_name: str, moment: datetime | None = None) -> dict[str, Any]:
