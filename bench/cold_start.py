@@ -41,7 +41,7 @@ for name in sys.argv[1:]:
     started = time.perf_counter()
     importlib.import_module(name)
     steps.append((time.perf_counter() - started) * 1000)
-print(json.dumps(steps))
+print(json.dumps({"steps": steps, "modules": sorted(sys.modules)}))
 """
 _TRACER_TIMER = """
 import sys, time
@@ -78,6 +78,7 @@ class ColdStart:
     wall_ms: dict[str, float]  # EMPTY, BOTO3 and every module in ``modules``
     worst: str  # the module with the largest ratio to boto3
     steps_ms: list[tuple[str, float]]  # IMPORT_STEPS then ``worst``: what each adds
+    loaded_modules: list[str]  # sys.modules once ``worst`` is imported
     tracer_ms: dict[str, float]  # by TRACER_VARIANTS label
     slowest_imports_ms: list[tuple[str, float]]  # under ``worst``, cumulative, one run
     machine: str  # platform.machine()
@@ -123,15 +124,20 @@ def slowest_imports(module: str, env: dict[str, str]) -> list[tuple[str, float]]
     return sorted(slow, key=lambda entry: -entry[1])[:SLOWEST_SHOWN]
 
 
-def import_steps(module: str, env: dict[str, str], runs: int) -> list[tuple[str, float]]:
-    """Median ms each of IMPORT_STEPS (then ``module``) adds, imported in that order."""
+def import_steps(
+    module: str, env: dict[str, str], runs: int
+) -> tuple[list[tuple[str, float]], list[str]]:
+    """Median ms each of IMPORT_STEPS (then ``module``) adds, imported in that order; and every
+    module loaded by then."""
     names = [*IMPORT_STEPS, module]
     samples: dict[str, list[float]] = defaultdict(list)
+    loaded: list[str] = []
     for _ in range(runs):
-        steps = json.loads(_python(_STEP_TIMER, env, *names).stdout.splitlines()[-1])
-        for name, ms in zip(names, steps, strict=True):
+        run = json.loads(_python(_STEP_TIMER, env, *names).stdout.splitlines()[-1])
+        for name, ms in zip(names, run["steps"], strict=True):
             samples[name].append(ms)
-    return [(name, median(samples[name])) for name in names]
+        loaded = run["modules"]
+    return [(name, median(samples[name])) for name in names], loaded
 
 
 def tracer_costs(env: dict[str, str], runs: int) -> dict[str, float]:
@@ -183,12 +189,14 @@ def measure(session: Session) -> ColdStart:
             samples[name].append(_wall_ms(code, env))
     wall = {name: median(values) for name, values in samples.items()}
     worst = max(modules, key=lambda module: wall[module])
+    steps, loaded = import_steps(worst, env, runs)
     return ColdStart(
         runs=runs,
         modules=modules,
         wall_ms=wall,
         worst=worst,
-        steps_ms=import_steps(worst, env, runs),
+        steps_ms=steps,
+        loaded_modules=loaded,
         tracer_ms=tracer_costs(env, runs),
         slowest_imports_ms=slowest_imports(worst, env),
         machine=platform.machine(),

@@ -230,9 +230,8 @@ def _throughput(figure: ThroughputFigure) -> Section:
         f"{THROUGHPUT_TARGET_RPS - rps:.0f} req/s short ({rps / THROUGHPUT_TARGET_RPS:.0%} of the "
         f"target) with the throttle lifted. Each POST /file costs {cpu.total:.1f} ms of CPU in "
         f"all (most in the {busiest}: {parts[busiest]:.1f} ms), so {cores} idle cores would top "
-        f"out near {ceiling:.0f} req/s, and this machine was shared with other work. The "
-        f"template's default stage throttle (ApiThrottleRate={stage_rate:g}) {binds} POST /file "
-        "at the target rate",
+        f"out near {ceiling:.0f} req/s. The template's default stage throttle "
+        f"(ApiThrottleRate={stage_rate:g}) {binds} POST /file at the target rate",
         target=f"≥ {THROUGHPUT_TARGET_RPS:.0f} req/s for POST /file on {cores} cores",
         measured=f"POST /file {rps:.0f} req/s, {describe} {lifted.describe.per_second:.0f} req/s "
         "(throttle lifted; with the template's default throttle "
@@ -386,6 +385,24 @@ def _native_wheels_text(figure: ColdStart) -> str:
     )
 
 
+EVENT_HANDLER = "aws_lambda_powertools.event_handler"
+DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes"
+RESOLVERS = ("appsync", "bedrock_agent", "vpc_lattice", "lambda_function_url", "http_resolver")
+
+
+def _library_breadth(loaded: Sequence[str]) -> str:
+    """What the handler's import loaded of Powertools' event handler, as counted in sys.modules."""
+    handler_modules = [name for name in loaded if name.startswith(f"{EVENT_HANDLER}.")]
+    resolvers = [name for name in RESOLVERS if f"{EVENT_HANDLER}.{name}" in loaded]
+    data_classes = [name for name in loaded if name.startswith(f"{DATA_CLASSES}.")]
+    return (
+        f"`{EVENT_HANDLER}` loads {len(handler_modules)} of its modules (among them the "
+        f"resolvers {', '.join(f'`{name}`' for name in resolvers) or 'of no other event source'}) "
+        f"and {len(data_classes)} event data class modules"
+        + (" (and asyncio)" if "asyncio" in loaded else "")
+    )
+
+
 @figure_section.register
 def _cold_start(figure: ColdStart) -> Section:
     wall, worst, runs = figure.wall_ms, figure.worst, figure.runs
@@ -408,11 +425,9 @@ def _cold_start(figure: ColdStart) -> Section:
         f"boto3 the largest additions are {_named_ms(largest[:4])}; Filestore's own modules "
         f"(`filestore.*`, `runtime_context`, the handler) add {own:.0f} ms. The rest is the "
         "libraries the brief requires, each importing more than Filestore uses: "
-        "`aws_lambda_powertools.event_handler` loads every resolver it has (AppSync, Bedrock, "
-        "VPC Lattice, ...; AppSync brings in asyncio) and all of the ~35 event data classes, "
-        f"and the X-Ray SDK loads wrapt{wrapt_note} and its sampling, plugin and emitter "
-        "modules. The API functions need the event handler, so their floor here is about boto3 "
-        "plus those libraries",
+        f"{_library_breadth(figure.loaded_modules)}, and the X-Ray SDK loads wrapt{wrapt_note}. "
+        "The API functions need the event handler, so their floor here is about boto3 plus "
+        "those libraries",
         target=f"≤ {COLD_START_TARGET_RATIO}x `import boto3`",
         measured=f"worst {ratios[worst]:.2f}x ({worst}: {wall[worst]:.0f} ms vs. "
         f"{boto3_ms:.0f} ms)",
@@ -666,10 +681,9 @@ def _cost_on_paper(figure: CostOnPaper) -> Section:
 
 def section_of(measured: Measured) -> Section:
     """The report's section for a measured figure, or the one saying why it has no result."""
-    if measured.failure is not None or measured.result is None:
-        reason = measured.failure.reason if measured.failure else "no result"
-        detail = measured.failure.detail if measured.failure else "no result"
-        return Section("-", f"not measured: {reason}", Outcome.ERROR, note=detail)
+    failure = measured.failure
+    if failure is not None:
+        return Section("-", f"not measured: {failure.reason}", Outcome.ERROR, note=failure.detail)
     return figure_section(measured.result)
 
 
