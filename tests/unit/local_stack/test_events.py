@@ -11,22 +11,14 @@ import pytest
 from local_stack.awslambda.async_invoke import AsyncInvoker, S3EventDispatcher, matching_functions
 from local_stack.awslambda.invocation import InvocationResult
 from local_stack.cloudformation.models import FunctionModel, S3EventSource, function_arn
+from tests.helpers.functions import function_model
 
 
 def _function(
     name: str, *sources: S3EventSource, retries: int = 2, dead_letter: str | None = None
 ) -> FunctionModel:
-    return FunctionModel(
-        logical_id=name,
-        handler="handlers.x.handler",
-        code_uri=".",
-        runtime="python3.13",
-        timeout=3,
-        memory_size=128,
-        environment={},
-        s3_events=sources,
-        max_retry_attempts=retries,
-        dead_letter_target=dead_letter,
+    return function_model(
+        name, s3_events=sources, max_retry_attempts=retries, dead_letter_target=dead_letter
     )
 
 

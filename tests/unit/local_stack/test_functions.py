@@ -15,6 +15,7 @@ from local_stack.awslambda.environment import LocalEndpoints, function_environme
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
 from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.cloudformation.models import FunctionModel, function_arn
+from tests.helpers.functions import function_model
 
 HANDLERS = """
 import decimal
@@ -68,11 +69,10 @@ def handler(event, context):
 
 
 def _function(name: str, handler: str, timeout: int = 5) -> FunctionModel:
-    return FunctionModel(
-        logical_id=name,
-        handler=handler,
+    return function_model(
+        name,
+        handler,
         code_uri="code",
-        runtime="python3.13",
         timeout=timeout,
         memory_size=512,
         environment={"TABLE_NAME": "files"},

@@ -14,6 +14,7 @@ from local_stack.awslambda.async_invoke import AsyncInvoker
 from local_stack.awslambda.invocation import InvocationResult
 from local_stack.awslambda.invoke_api import InvokeApi
 from local_stack.cloudformation.models import FunctionModel
+from tests.helpers.functions import function_model
 
 
 class FakeRuntime:
@@ -33,7 +34,7 @@ class FakeRuntime:
 
 
 def _function(name: str) -> FunctionModel:
-    return FunctionModel(name, "handlers.x.handler", ".", "python3.13", 3, 128, {})
+    return function_model(name)
 
 
 def _call(

@@ -17,6 +17,7 @@ from local_stack.eventbridge.scheduler import (
     parse_schedule,
     scheduled_event,
 )
+from tests.helpers.functions import function_model
 
 START = datetime(2026, 3, 2, 10, 30, 15, tzinfo=UTC)  # a Monday
 
@@ -99,14 +100,11 @@ def test_the_event_is_an_eventbridge_scheduled_event() -> None:
 
 
 def _function(*sources: ScheduleEventSource) -> FunctionModel:
-    return FunctionModel(
-        logical_id="ExpireFilesFunction",
-        handler="handlers.expire_files.handler",
-        code_uri=".",
-        runtime="python3.13",
+    return function_model(
+        "ExpireFilesFunction",
+        "handlers.expire_files.handler",
         timeout=300,
         memory_size=256,
-        environment={},
         schedule_events=sources,
     )
 
