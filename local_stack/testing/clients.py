@@ -24,23 +24,15 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-def _local_client(
-    service: str,
-    endpoint_url: str,
-    *,
-    config: Config | None = None,
-    access_key: str = ACCESS_KEY_ID,
-    secret_key: str = SECRET_ACCESS_KEY,
-    region: str = REGION,
-) -> Any:
-    return _session().client(
-        service,  # type: ignore[call-overload]  # one of the services named below
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=config,
-    )
+def _local_client(service: str, endpoint_url: str, **overrides: Any) -> Any:
+    # The local credentials and region unless ``overrides`` (boto3 client arguments) say else.
+    arguments = {
+        "region_name": REGION,
+        "aws_access_key_id": ACCESS_KEY_ID,
+        "aws_secret_access_key": SECRET_ACCESS_KEY,
+        **overrides,
+    }
+    return _session().client(service, endpoint_url=endpoint_url, **arguments)  # type: ignore[call-overload]
 
 
 def local_s3_client(
@@ -50,15 +42,17 @@ def local_s3_client(
     access_key: str = ACCESS_KEY_ID,
     secret_key: str = SECRET_ACCESS_KEY,
     region: str = REGION,
+    session_token: str | None = None,
 ) -> S3Client:
-    """An S3 client for ``endpoint_url`` (SigV4, path-style), local credentials unless told."""
+    """An S3 client for ``endpoint_url``, SigV4 and path-style unless ``config`` says else."""
     client: S3Client = _local_client(
         "s3",
         endpoint_url,
-        config=(config or Config()).merge(S3_CLIENT_CONFIG),
-        access_key=access_key,
-        secret_key=secret_key,
-        region=region,
+        config=S3_CLIENT_CONFIG.merge(config or Config()),
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name=region,
+        aws_session_token=session_token,
     )
     return client
 

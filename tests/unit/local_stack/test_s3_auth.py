@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import boto3
 import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from local_stack.account import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from local_stack.testing.clients import local_s3_client
 from local_stack.testing.s3_wsgi import (
     LOCAL_ENDPOINT,
     LocalS3,
@@ -25,10 +25,8 @@ from tests.helpers.s3_errors import s3_error
 
 
 @pytest.fixture
-def public_s3() -> Iterator[LocalS3]:
-    harness = LocalS3(public=True)
-    yield harness
-    harness.close()
+def public_s3() -> LocalS3:
+    return LocalS3(public=True)
 
 
 def error_of(response: object) -> dict[str, str]:
@@ -252,7 +250,7 @@ def signed_headers(
 ) -> dict[str, str]:
     """Headers of a request signed in the Authorization header by botocore's S3 signer."""
     request = AWSRequest(method=method, url=url, headers=headers or {}, data=body)
-    S3SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", "us-east-1").add_auth(request)
+    S3SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", REGION).add_auth(request)
     return {name: str(value) for name, value in request.headers.items()}
 
 
@@ -294,32 +292,18 @@ def test_unsigned_amz_headers_on_a_presigned_url_are_refused(s3: LocalS3) -> Non
 
 
 def test_a_credential_for_another_region_is_refused(s3: LocalS3) -> None:
-    other = boto3.session.Session().client(
-        "s3",
-        endpoint_url=LOCAL_ENDPOINT,
-        region_name="eu-west-1",
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-        config=boto3.session.Config(signature_version="s3v4"),
-    )
+    other = local_s3_client(LOCAL_ENDPOINT, region="eu-west-1")
     url = other.generate_presigned_url("get_object", Params={"Bucket": s3.bucket, "Key": "k"})
 
     response = s3.send("GET", url)
 
     error = error_of(response)
     assert (response.status_code, error["Code"]) == (400, "AuthorizationQueryParametersError")
-    assert "the region 'eu-west-1' is wrong; expecting 'us-east-1'" in error["Message"]
+    assert f"the region 'eu-west-1' is wrong; expecting '{REGION}'" in error["Message"]
 
 
 def test_sigv2_presigned_urls_are_refused_as_by_new_buckets(s3: LocalS3) -> None:
-    legacy = boto3.session.Session().client(
-        "s3",
-        endpoint_url=LOCAL_ENDPOINT,
-        region_name="us-east-1",
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-        config=boto3.session.Config(signature_version="s3"),
-    )
+    legacy = local_s3_client(LOCAL_ENDPOINT, config=Config(signature_version="s3"))
     url = legacy.generate_presigned_url("get_object", Params={"Bucket": s3.bucket, "Key": "k"})
     assert "Signature=" in url and "X-Amz-Signature" not in url
 
@@ -353,15 +337,7 @@ def test_moto_error_bodies_carry_the_endpoint_request_id(s3: LocalS3) -> None:
 
 
 def test_a_session_token_the_local_stack_never_issued_is_refused(s3: LocalS3) -> None:
-    with_token = boto3.session.Session().client(
-        "s3",
-        endpoint_url=LOCAL_ENDPOINT,
-        region_name="us-east-1",
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-        aws_session_token="made-up-token",
-        config=boto3.session.Config(signature_version="s3v4"),
-    )
+    with_token = local_s3_client(LOCAL_ENDPOINT, session_token="made-up-token")
     url = with_token.generate_presigned_url("get_object", Params={"Bucket": s3.bucket, "Key": "k"})
 
     response = s3.send("GET", url)
