@@ -14,7 +14,7 @@ WEB_VENDOR := static/web/vendor
 export PYTHONPATH := $(CURDIR)/source:$(CURDIR)
 
 .PHONY: help setup vendor run test lint typecheck unit integration browser bench bench-smoke package \
-        test-integration deploy deploy-web clean
+        test-integration deploy deploy-web clean clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ deploy: $(STAMPS)/vendor ## sam deploy --guided (needs the SAM CLI and AWS crede
 
 deploy-web: $(STAMPS)/web ## Write config.js from the stack outputs and sync the site (STACK=name)
 	$(PY) -m scripts.deploy_web --stack "$${STACK:?set STACK to the stack name}"
+
+clean-data: ## Forget every file, record and queued event `make run` kept (FILESTORE_DATA_DIR)
+	d="$${FILESTORE_DATA_DIR-.filestore}"; test -z "$$d" || rm -rf "$$d"
 
 clean: ## Remove everything the Makefile installed or built
 	rm -rf $(VENV) $(STAMPS) $(DIST) static/node_modules $(WEB_VENDOR)

@@ -15,6 +15,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_API_PORT = 3000
 DEFAULT_S3_PORT = 4566
 DEFAULT_WEB_PORT = 8080
+DEFAULT_DATA_DIR_NAME = ".filestore"
 
 
 class ConfigError(ValueError):
@@ -35,6 +36,8 @@ class LocalConfig:
     # Local-only knob: divide every Schedule interval by this factor (1 = real rate).
     schedule_speedup: float = 1.0
     project_root: Path = PROJECT_ROOT
+    # Where S3 objects, DynamoDB items and pending events are kept; None keeps all in memory.
+    data_dir: Path | None = None
 
     @property
     def template_path(self) -> Path:
@@ -75,6 +78,7 @@ def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -
         params=parse_params(environ.get("FILESTORE_PARAMS", "")),
         schedule_speedup=_speedup(environ.get("FILESTORE_SCHEDULE_SPEEDUP", "")),
         project_root=project_root,
+        data_dir=_data_dir(environ, project_root),
     )
 
 
@@ -117,6 +121,19 @@ def _require_distinct(ports: Mapping[str, int]) -> None:
         if port in seen:
             raise ConfigError(f"{seen[port]} and {name} are both {port}; each needs its own port")
         seen[port] = name
+
+
+def _data_dir(environ: Mapping[str, str], project_root: Path) -> Path | None:
+    """``FILESTORE_DATA_DIR``: unset keeps data in ``.filestore/``, empty keeps it in memory."""
+    if "FILESTORE_DATA_DIR" not in environ:
+        return project_root / DEFAULT_DATA_DIR_NAME
+    raw = environ["FILESTORE_DATA_DIR"].strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"FILESTORE_DATA_DIR must be a directory, {raw!r} is a file")
+    return path.resolve()
 
 
 def _speedup(raw: str) -> float:

@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -15,12 +15,16 @@ from local_stack.account import ACCESS_KEY_ID, API_KEY_ID, REGION, SECRET_ACCESS
 from local_stack.apigateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
 from local_stack.awslambda.async_invoke import AsyncInvoker, S3EventDispatcher
 from local_stack.awslambda.environment import LocalEndpoints
+from local_stack.awslambda.invocation_queue import InvocationQueue
 from local_stack.awslambda.invoke_api import InvokeApi
 from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.cloudformation.loader import load_stack
 from local_stack.cloudformation.models import StackModel, UsagePlanModel
 from local_stack.config import LocalConfig
+from local_stack.datastore import DataDir, DataDirError
 from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
+from local_stack.s3.journal import ObjectJournal
+from local_stack.supervisor import Supervisor
 from local_stack.web import WebApp
 
 if TYPE_CHECKING:
@@ -63,6 +67,8 @@ class LocalStack:
     async_invoker: AsyncInvoker | None = field(default=None, init=False)
     scheduler: Scheduler | None = field(default=None, init=False)
     dynamodb_url: str = field(default="", init=False)
+    restored_objects: int = field(default=0, init=False)
+    resumed_events: int = field(default=0, init=False)
     _served: list[_Served] = field(default_factory=list, init=False)
     _closers: list[Callable[[], None]] = field(default_factory=list, init=False)
 
@@ -112,7 +118,8 @@ class LocalStack:
         # process's GIL with the gateway and the S3 endpoint. Forked before any thread starts.
         from local_stack.dynamodb.process import DynamoDBProcess
 
-        dynamodb = DynamoDBProcess()
+        data = self._open_data_dir()
+        dynamodb = DynamoDBProcess(data.dynamodb_journal if data else None)
         self._closers.append(dynamodb.close)
         self.dynamodb_url = dynamodb.url
         from local_stack.s3 import BucketSettings, S3Endpoint, create_backend
@@ -126,11 +133,13 @@ class LocalStack:
         )
         runtime = FunctionRuntime(functions, endpoints, self.model.template_dir)
         self.runtime = runtime
-        async_invoker = AsyncInvoker(functions, runtime)
+        queue = InvocationQueue(data.invocation_queue if data else None)
+        async_invoker = AsyncInvoker(functions, runtime, queue=queue)
         self.async_invoker = async_invoker
         # Closers run in reverse order: no more retries, workers stopped, then the pool drained.
         self._closers += [async_invoker.close, runtime.close, async_invoker.stop_retrying]
 
+        journal = ObjectJournal(data.s3_directory) if data is not None else None
         buckets = {
             bucket.name: BucketSettings(
                 cors_rules=[dict(rule) for rule in bucket.cors_rules], public=bucket.public_read
@@ -143,11 +152,16 @@ class LocalStack:
             region=REGION,
             buckets=buckets,
             on_object_created=S3EventDispatcher(functions, async_invoker),
+            journal=journal,
         )
-        self._closers.append(endpoint.close)
         self._serve("S3", self._werkzeug_server(self.config.s3_port, endpoint, "FILESTORE_S3_PORT"))
         self._create_buckets()
+        self.restored_objects = journal.restore() if journal is not None else 0
         self._create_table()  # before the scheduler or any function can reach DynamoDB
+        supervisor = Supervisor()
+        supervisor.watch("DynamoDB", dynamodb, ready=self._dynamodb_answers)
+        supervisor.start()
+        self._closers.append(supervisor.stop)
 
         scheduler = Scheduler(
             build_rules(functions, datetime.now(UTC), self.config.schedule_speedup),
@@ -177,7 +191,10 @@ class LocalStack:
             throttle=_throttle(api.usage_plan),
             stage_throttle=_throttle(api.stage_throttle),
             quota=_quota(api.usage_plan),
+            down=supervisor.down,
         )
+        # Events accepted before the last stop and never finished run now (durable mode).
+        self.resumed_events = async_invoker.resume()
         app = make_wsgi_app(gateway, fallback=InvokeApi(runtime, async_invoker))
         try:
             api_server = make_server(self.config.host, self.config.api_port, app)
@@ -200,21 +217,56 @@ class LocalStack:
                 except OSError as err:
                     raise _port_error(variable, port, err) from err
 
-    def _client(self, service: str, endpoint_url: str) -> Any:
+    def _client(self, service: str, endpoint_url: str, *, quick: bool = False) -> Any:
         import boto3
+        from botocore.config import Config
 
+        config = (
+            Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1})
+            if quick
+            else None
+        )
         return boto3.client(
             service,  # type: ignore[call-overload]
             endpoint_url=endpoint_url,
             region_name=REGION,
             aws_access_key_id=ACCESS_KEY_ID,
             aws_secret_access_key=SECRET_ACCESS_KEY,
+            config=config,
         )
 
+    def _open_data_dir(self) -> DataDir | None:
+        if self.config.data_dir is None:
+            return None
+        try:
+            data = DataDir(self.config.data_dir)
+        except DataDirError as err:
+            raise StartupError(str(err)) from err
+        self._closers.append(data.close)  # the first closer: it runs last
+        return data
+
+    def _dynamodb_answers(self) -> bool:
+        self._client("dynamodb", self.dynamodb_url, quick=True).list_tables(Limit=1)
+        return True
+
     def _create_table(self) -> None:
+        from botocore.exceptions import ClientError
+
         dynamodb = self._client("dynamodb", self.dynamodb_url)
         for table in self.model.tables:
-            dynamodb.create_table(**table.create_table_kwargs)
+            try:
+                dynamodb.create_table(**table.create_table_kwargs)
+            except ClientError as err:
+                if err.response["Error"]["Code"] != "ResourceInUseException":
+                    raise
+                # Kept from the last run (FILESTORE_DATA_DIR): it must match the template.
+                kept = dynamodb.describe_table(TableName=table.name)["Table"]
+                if _table_shape(kept) != _table_shape(table.create_table_kwargs):
+                    raise StartupError(
+                        f"the {table.logical_id} kept in {self.config.data_dir} has another key "
+                        "schema or indexes than template.yaml: run `make clean-data` to start "
+                        "afresh"
+                    ) from err
 
     def _create_buckets(self) -> None:
         s3 = self._client("s3", self.s3_url)
@@ -257,6 +309,19 @@ class LocalStack:
             if served.name != "API":
                 _shutdown(served)
         self._served.clear()
+
+
+def _table_shape(table: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What must agree between a kept table and the template's: keys and index keys."""
+
+    def keys(schema: Any) -> list[tuple[str, str]]:
+        return sorted((key["AttributeName"], key["KeyType"]) for key in schema or [])
+
+    indexes = sorted(
+        (index["IndexName"], tuple(keys(index["KeySchema"])))
+        for index in table.get("GlobalSecondaryIndexes") or []
+    )
+    return tuple(keys(table.get("KeySchema"))), tuple(indexes)
 
 
 def _throttle(plan: UsagePlanModel | None) -> Throttle | None:

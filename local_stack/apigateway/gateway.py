@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 import secrets
@@ -81,6 +82,10 @@ class _GatewayError(Exception):
         self.details = details
 
 
+class _PartDownError(Exception):
+    """A part of the local stack (a supervised child process) is down right now."""
+
+
 def _function_name(integration: Mapping[str, Any], where: str) -> str:
     uri = integration.get("uri")
     if not isinstance(uri, str):
@@ -155,6 +160,7 @@ class Gateway:
         integration_timeout_s: float = 29.0,
         stage_throttle: Throttle | None = None,
         quota: Quota | None = None,
+        down: Callable[[], str | None] = lambda: None,
     ) -> None:
         """`throttle` and `quota` are the usage plan's (per API key, on methods that require
         one); `stage_throttle` is the stage's default method throttle, shared by all callers."""
@@ -177,6 +183,7 @@ class Gateway:
             TokenBuckets(stage_throttle, clock) if stage_throttle is not None else None
         )
         self._quotas = QuotaCounters(quota, clock) if quota is not None else None
+        self._down = down
 
     def owns(self, path: str) -> bool:
         """Whether a raw path lies under this gateway's stage (other paths go to a fallback)."""
@@ -208,6 +215,22 @@ class Gateway:
         values = RequestValues(request.headers, request.query, {})
         try:
             status, headers, body = self._dispatch(request, request_id, extended_id, now, context)
+        except _PartDownError as err:
+            # Local only (AWS has no such state): a part of the stack is restarting, so the
+            # call fails at once with the CORS headers of the API's DEFAULT_5XX response.
+            rendered = self._gateway_responses.render(
+                gateway_responses.LAMBDA_FAILURE, context, values
+            )
+            body = json.dumps({"message": str(err), "code": "ServiceUnavailable"}).encode()
+            status, headers = (
+                503,
+                [
+                    (name, value)
+                    for name, value in rendered.headers
+                    if name.lower() not in ("content-type", "x-amzn-errortype")
+                ],
+            )
+            headers = [("Content-Type", "application/json"), *headers]
         except _GatewayError as err:
             if err.response_type.status >= 500:
                 logger.warning("%s %s: %s", request.method, request.path, err)
@@ -286,6 +309,9 @@ class Gateway:
         event = build_event(
             request.method, request.headers, request.query, request.body, event_context
         )
+        down = self._down()
+        if down is not None:
+            raise _PartDownError(f"the local stack is not ready: {down} is down")
         assert method.function_name is not None
         result = self._invoke_with_timeout(method.function_name, event)
         try:

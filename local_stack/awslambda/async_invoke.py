@@ -15,12 +15,12 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
 from local_stack.awslambda.invocation import InvocationResult
+from local_stack.awslambda.invocation_queue import DeadLetter, InvocationQueue
 from local_stack.cloudformation.models import FunctionModel
 
 LOCAL_RETRY_DELAYS = (0.5, 1.0)  # seconds before the 1st and 2nd retry (AWS: ~1 and ~2 minutes)
@@ -32,14 +32,6 @@ class RequestInvoker(Protocol):
     """Runs a function synchronously under a given request id (``FunctionRuntime.invoke``)."""
 
     def invoke(self, function_name: str, event: Any, request_id: str = "") -> InvocationResult: ...
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    """An event whose every attempt failed, kept as Lambda's on-failure destination record."""
-
-    function_name: str
-    record: Mapping[str, Any]
 
 
 def matching_functions(
@@ -102,27 +94,50 @@ class AsyncInvoker:
         runtime: RequestInvoker,
         retry_delays: Sequence[float] = LOCAL_RETRY_DELAYS,
         max_threads: int = 16,
+        queue: InvocationQueue | None = None,
     ) -> None:
         self._functions = dict(functions)
+        self._queue = queue or InvocationQueue()
         self._runtime = runtime
         self._retry_delays = tuple(retry_delays)
         self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="async-invoke")
         self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._dead_letters: list[DeadLetter] = []
 
     @property
     def dead_letters(self) -> list[DeadLetter]:
-        with self._lock:
-            return list(self._dead_letters)
+        return self._queue.dead_letters()
 
     def submit(self, function_name: str, event: Any) -> Future[InvocationResult]:
-        """Queue one asynchronous invocation (``InvocationType=Event``); returns at once."""
+        """Accept one asynchronous invocation (``InvocationType=Event``); returns at once.
+
+        The event is in the invocation queue when this returns (on disk when the stack keeps
+        its data), so it runs even if the stack stops first: ``resume`` runs it after a restart.
+        """
         function = self._functions[function_name]
         request_id = str(uuid.uuid4())
-        return self._pool.submit(self._run, function, event, request_id)
+        invocation_id = self._queue.accept(function_name, request_id, event)
+        return self._pool.submit(self._run, function, event, request_id, invocation_id)
 
-    def _run(self, function: FunctionModel, event: Any, request_id: str) -> InvocationResult:
+    def resume(self) -> int:
+        """Run what the queue accepted before the last stop and never finished; count them."""
+        pending = self._queue.pending()
+        for invocation in pending:
+            function = self._functions.get(invocation.function_name)
+            if function is None:
+                log.warning(
+                    "[%s] dropped a queued event: the template has no such function now",
+                    invocation.function_name,
+                )
+                self._queue.finish(invocation.id)
+                continue
+            self._pool.submit(
+                self._run, function, invocation.event, invocation.request_id, invocation.id
+            )
+        return len(pending)
+
+    def _run(
+        self, function: FunctionModel, event: Any, request_id: str, invocation_id: int
+    ) -> InvocationResult:
         attempts = 1 + min(function.max_retry_attempts, len(self._retry_delays))
         result = InvocationResult(error={"errorMessage": "not run"})
         for attempt in range(1, attempts + 1):
@@ -133,6 +148,7 @@ class AsyncInvoker:
                 log.exception("[%s] async invocation raised", function.logical_id)
                 result = InvocationResult(error={"errorMessage": str(err), "errorType": "Local"})
             if not result.failed:
+                self._queue.finish(invocation_id)
                 return result
             if attempt < attempts:
                 delay = self._retry_delays[attempt - 1]
@@ -145,12 +161,14 @@ class AsyncInvoker:
                     delay,
                 )
                 if self._stopping.wait(delay):
-                    log.warning("[%s] retry dropped: the stack is stopping", function.logical_id)
+                    log.warning(
+                        "[%s] retry postponed: the stack is stopping (the event stays queued)",
+                        function.logical_id,
+                    )
                     return result
         attempts_made = attempt
         record = failure_record(function, event, request_id, attempts_made, result)
-        with self._lock:
-            self._dead_letters.append(DeadLetter(function.logical_id, record))
+        self._queue.finish(invocation_id, DeadLetter(function.logical_id, record))
         log.error(
             "[%s] DEAD LETTER after %d attempt(s) (%s) -> %s: %s",
             function.logical_id,

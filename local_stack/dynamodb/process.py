@@ -1,64 +1,108 @@
 """The internal DynamoDB (moto) in its own process: it runs beside the stack, not under its GIL.
 
-The stack opens the listening socket (127.0.0.1, a free port) and forks a child that serves
+The stack opens the listening socket (127.0.0.1, a free port) and starts a child that serves
 moto's DynamoDB app alone on it (nothing else is reachable unauthenticated on this internal
-port, in particular not S3). The child is forked after moto is imported, so it starts without
-importing anything, and it ends when its lifeline pipe closes: the stack stopped, or died.
+port, in particular not S3), through ``DurableDynamoDB`` (one request at a time; journaled when
+the stack keeps its data). The first child is forked after moto is imported, so it starts
+without importing anything; a child started again after a crash is spawned (forking a process
+that runs threads is not safe). A child ends when its lifeline closes: the stack stopped, or
+died. The socket stays open in the stack between children, so a restart keeps the port.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-import os
 import signal
 import socket
 import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Literal
 
 from moto.moto_server.werkzeug_app import create_backend_app
 
+from local_stack.dynamodb.durable import DurableDynamoDB
 from local_stack.http.keep_alive import serve_on_socket
 
 
 class DynamoDBProcess:
-    """moto's DynamoDB served by a forked child on a 127.0.0.1 socket this process owns.
+    """moto's DynamoDB served by a child process on a 127.0.0.1 socket this process owns.
 
-    Start it before this process runs any thread (forking copies only the calling thread).
+    Create it before this process runs any thread (forking copies only the calling thread).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, journal_path: Path | None = None) -> None:
         self._socket = socket.create_server(("127.0.0.1", 0), backlog=128)
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        lifeline, self._lifeline = os.pipe()
-        context = multiprocessing.get_context("fork")
+        self._journal_path = journal_path
+        self._lifeline: Connection | None = None
+        self.process = self._start("fork")
+
+    @property
+    def sentinel(self) -> int:
+        """Ready for reading (``multiprocessing.connection.wait``) once the child has ended."""
+        return int(self.process.sentinel)
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def restart(self) -> None:
+        """Start a fresh child on the same socket; it reloads the journal before it serves."""
+        self._stop_child()
+        self.process = self._start("spawn")
+
+    def _start(self, method: Literal["fork", "spawn"]) -> multiprocessing.process.BaseProcess:
+        context = (
+            multiprocessing.get_context("fork")
+            if method == "fork"
+            else multiprocessing.get_context("spawn")
+        )
+        child_end, self._lifeline = context.Pipe(duplex=False)
+        # A forked child inherits the stack's end of its lifeline too, and must close it, or it
+        # would never see the stack go; a spawned child receives only what ``args`` names.
+        inherited = self._lifeline if method == "fork" else None
         # Daemon: should this process exit without close(), multiprocessing ends the child too.
-        self.process = context.Process(
-            target=_serve,
-            args=(self._socket, lifeline, self._lifeline),
+        process = context.Process(
+            target=serve,
+            args=(self._socket, child_end, inherited, self._journal_path),
             name="DynamoDB",
             daemon=True,
         )
-        self.process.start()
-        os.close(lifeline)
+        process.start()
+        child_end.close()
+        return process
 
-    def close(self) -> None:
-        """Stop the child (closing its lifeline is the signal) and free the port."""
-        if self._lifeline >= 0:
-            os.close(self._lifeline)
-            self._lifeline = -1
+    def _stop_child(self) -> None:
+        if self._lifeline is not None:
+            self._lifeline.close()
+            self._lifeline = None
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
+
+    def close(self) -> None:
+        """Stop the child (closing its lifeline is the signal) and free the port."""
+        self._stop_child()
         self._socket.close()
 
 
-def _serve(listening: socket.socket, lifeline: int, parent_end: int) -> None:
+def serve(
+    listening: socket.socket,
+    lifeline: Connection,
+    stack_end: Connection | None,
+    journal_path: Path | None,
+) -> None:
+    """The child's whole life: load the journal, serve until the lifeline closes."""
+    if stack_end is not None:
+        stack_end.close()
     # Ctrl-C reaches the whole process group; the stack decides when this process ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.close(parent_end)  # else this process would keep its own lifeline open
-    server = serve_on_socket(listening, create_backend_app("dynamodb"))
+    app = DurableDynamoDB(create_backend_app("dynamodb"), journal_path)
+    server = serve_on_socket(listening, app)
     threading.Thread(target=server.serve_forever, name="DynamoDB-server", daemon=True).start()
-    while os.read(lifeline, 1):  # returns b"" once the stack's end is closed
-        pass
+    with contextlib.suppress(EOFError):
+        lifeline.recv_bytes()  # nothing is ever sent: this returns when the stack's end closes
     server.shutdown()

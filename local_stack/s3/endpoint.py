@@ -13,12 +13,12 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
-from local_stack.s3 import cors, errors
+from local_stack.s3 import cors, errors, journal
 from local_stack.s3.auth import QUERY_AUTH_PARAMS, Principal, SigV4Authenticator
+from local_stack.s3.journal import ObjectJournal
 from local_stack.s3.locks import KeyLocks
 from local_stack.s3.notifications import (
     CreatedObject,
-    EventEmitter,
     ObjectCreatedCallback,
     Sequencer,
     build_record,
@@ -84,9 +84,9 @@ class S3Endpoint:
 
     Every request is authenticated (SigV4, header or presigned) before ``backend`` (moto's S3
     WSGI app, in process) sees it; bodies are checked against their signed length and declared
-    hashes; conditional writes to one key are serialized; bucket CORS is applied; and
-    ObjectCreated records go to ``on_object_created`` on a background thread (see
-    ``EventEmitter``): the uploading request never waits for the callback.
+    hashes; conditional writes to one key are serialized; bucket CORS is applied; with a
+    ``journal`` every write is on disk before it is answered; and ObjectCreated records go to
+    ``on_object_created`` before the answer (it must only queue them).
     """
 
     def __init__(
@@ -98,6 +98,7 @@ class S3Endpoint:
         on_object_created: ObjectCreatedCallback | None = None,
         clock: Callable[[], datetime] = utc_now,
         key_locks: KeyLocks | None = None,
+        journal: ObjectJournal | None = None,
     ) -> None:
         self._backend = backend
         self._region = region
@@ -105,19 +106,9 @@ class S3Endpoint:
         self._clock = clock
         self._authenticator = SigV4Authenticator(credentials, region, clock)
         self._key_locks = key_locks or KeyLocks()
+        self._journal = journal
         self._sequencer = Sequencer()
-        self._emitter = EventEmitter(on_object_created) if on_object_created else None
-
-    def flush_events(self) -> None:
-        """Wait until every ObjectCreated record emitted so far was handed to the callback."""
-        if self._emitter is not None:
-            self._emitter.flush()
-
-    def close(self) -> None:
-        """Stop the event thread after delivering what is queued."""
-        if self._emitter is not None:
-            self._emitter.close()
-            self._emitter = None
+        self._on_object_created = on_object_created
 
     # WSGI ------------------------------------------------------------------------------------
 
@@ -150,7 +141,7 @@ class S3Endpoint:
                 # SignatureDoesNotMatch for a missing key instead of NoSuchKey), so the request
                 # is marked as already checked.
                 forwarded = {**forwarded, "HTTP_AUTHORIZATION": self._internal_authorization()}
-            response = self._run(forwarded, request)
+            response = self._run(forwarded, request, body)
             created = self._created_object(forwarded, request, principal, body, response)
         except errors.S3Error as err:
             return self._error(err, request, rules, request_id, host_id, start_response)
@@ -196,21 +187,30 @@ class S3Endpoint:
             forwarded[_environ_name(name)] = value
         return forwarded, body
 
-    def _run(self, environ: WSGIEnvironment, request: ReceivedRequest) -> _BackendResponse:
+    def _run(
+        self, environ: WSGIEnvironment, request: ReceivedRequest, body: ReceivedBody | None
+    ) -> _BackendResponse:
         conditional = bool(request.key) and request.method in ("PUT", "POST")
         conditional = conditional and (
             "if-none-match" in request.headers or "if-match" in request.headers
         )
+        journaled = self._journal is not None and request.method in ("PUT", "POST", "DELETE")
         # Thread safety: moto checks If-None-Match and then writes, without a lock; holding a
         # per-key lock across the whole backend call makes concurrent conditional writes to
-        # one key take turns, so only one "If-None-Match: *" upload can succeed.
-        lock = (
-            self._key_locks.hold(request.bucket, request.key)
-            if conditional
-            else contextlib.nullcontext()
-        )
+        # one key take turns, so only one "If-None-Match: *" upload can succeed. A journaled
+        # write holds it until the disk agrees with moto, so two writes never keep stale state.
+        lock: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+        if journaled and request.key:
+            lock = self._key_locks.hold(*journal.lock_name(request))
+        elif conditional:
+            lock = self._key_locks.hold(request.bucket, request.key)
         with lock:
-            return self._call_backend(environ)
+            response = self._call_backend(environ)
+            if journaled and self._journal is not None and 200 <= response.status_code < 300:
+                response.read()  # moto has finished the write once its answer is read whole
+                data = body.data if body is not None else b""
+                journal.record_write(self._journal, request, data, self._key_locks)
+            return response
 
     def _call_backend(self, environ: WSGIEnvironment) -> _BackendResponse:
         captured: dict[str, Any] = {}
@@ -363,7 +363,7 @@ class S3Endpoint:
     def _emit(
         self, created: CreatedObject, request_id: str, host_id: str, settings: BucketSettings
     ) -> None:
-        if self._emitter is None:
+        if self._on_object_created is None:
             return
         record = build_record(
             dataclasses.replace(created, request_id=request_id, host_id=host_id),
@@ -372,7 +372,13 @@ class S3Endpoint:
             sequencer=self._sequencer.next(),
             configuration_id=settings.configuration_id,
         )
-        self._emitter.emit(record)
+        try:
+            # On the request path: the callback only queues the event (Lambda's asynchronous
+            # invocation queue, durable when the stack keeps its data), so a 2xx answer means
+            # the event will be delivered, even across a crash; the function runs later.
+            self._on_object_created(record)
+        except Exception:
+            logger.exception("The ObjectCreated event of %s could not be queued", created.key)
 
 
 def _environ_name(header: str) -> str:

@@ -1,9 +1,7 @@
-"""S3 event notification records (ObjectCreated) in AWS's shape, delivered off the request path."""
+"""S3 event notification records (ObjectCreated) in AWS's shape, and their sequencer."""
 
 from __future__ import annotations
 
-import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -11,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus
-
-logger = logging.getLogger(__name__)
 
 ObjectCreatedCallback = Callable[[dict[str, Any]], None]
 # A stable stand-in for the bucket owner's canonical id (S3 shows e.g. "A3NL1KOZZKExample").
@@ -101,40 +97,3 @@ def build_record(
             "object": obj,
         },
     }
-
-
-class EventEmitter:
-    """Hands records to the callback on one background thread, in the order they were made.
-
-    The request that created the object never waits for the callback (S3 delivers events
-    asynchronously too); a failing callback is logged and the next record still goes out.
-    """
-
-    def __init__(self, callback: ObjectCreatedCallback) -> None:
-        self._callback = callback
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="s3-object-created", daemon=True)
-        self._thread.start()
-
-    def emit(self, record: dict[str, Any]) -> None:
-        self._queue.put(record)
-
-    def flush(self) -> None:
-        """Block until every record emitted so far has been handed to the callback."""
-        self._queue.join()
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            record = self._queue.get()
-            try:
-                if record is None:
-                    return
-                self._callback(record)
-            except Exception:
-                logger.exception("ObjectCreated callback failed")
-            finally:
-                self._queue.task_done()

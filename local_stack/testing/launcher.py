@@ -27,6 +27,9 @@ STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 20.0
 READY_POLL_SECONDS = 0.005  # how often wait_until_ready asks GET /config
 READY_BANNER = "local stack is up"  # the first line `python -m local_stack` logs once it serves
+# Launched stacks keep their data in memory, so several can run at once and none leaves files
+# behind; pass env={"FILESTORE_DATA_DIR": folder} for one that keeps it on disk.
+IN_MEMORY_DATA = {"FILESTORE_DATA_DIR": ""}
 
 
 class LocalStackError(RuntimeError):
@@ -240,7 +243,8 @@ def spawn_local_stack(
     """Start a local stack on free ports with these template ``params``; return at once.
 
     The API is not up yet: call ``wait_until_ready``. ``env`` adds environment variables (e.g.
-    ``FILESTORE_SCHEDULE_SPEEDUP``); ``python_flags`` go to the interpreter. Bad ``params``
+    ``FILESTORE_SCHEDULE_SPEEDUP``, or ``FILESTORE_DATA_DIR`` for data on disk instead of in
+    memory); ``python_flags`` go to the interpreter. Bad ``params``
     fail here, before any process starts.
     """
     params = dict(params or {})
@@ -257,6 +261,7 @@ def spawn_local_stack(
             "FILESTORE_WEB_PORT": str(web_port),
             "FILESTORE_API_KEY": api_key,
             "FILESTORE_PARAMS": filestore_params(params),
+            **IN_MEMORY_DATA,
             **(env or {}),
         }
     )

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from local_stack.testing.s3_wsgi import LocalS3
 
 
 @pytest.fixture
-def s3() -> Iterator[LocalS3]:
+def s3() -> LocalS3:
     """The local S3 endpoint (SigV4, body checks, CORS, events) over a fresh moto backend."""
-    harness = LocalS3()
-    yield harness
-    harness.close()
+    return LocalS3()

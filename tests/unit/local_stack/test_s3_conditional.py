@@ -94,4 +94,3 @@ def test_racing_conditional_uploads_of_one_key_take_turns_and_only_one_wins() ->
     assert sorted(response.status_code for response in responses) == [200, 412]
     assert s3.client.get_object(Bucket=s3.bucket, Key="file-1")["Body"].read() == b"first"
     assert s3.key_locks.users(s3.bucket, "file-1") == 0
-    s3.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from local_stack.testing.s3_wsgi import ORIGIN, LocalS3
@@ -21,10 +19,8 @@ RESTRICTED_RULES = [
 
 
 @pytest.fixture
-def restricted() -> Iterator[LocalS3]:
-    harness = LocalS3(cors_rules=RESTRICTED_RULES)
-    yield harness
-    harness.close()
+def restricted() -> LocalS3:
+    return LocalS3(cors_rules=RESTRICTED_RULES)
 
 
 def preflight(s3: LocalS3, origin: str, method: str, headers: str = "") -> dict[str, str]:
@@ -88,7 +84,6 @@ def test_a_preflight_to_a_bucket_without_cors_is_refused() -> None:
     error = error_of(response.data)
     assert (response.status_code, error["Code"]) == (403, "AccessForbidden")
     assert error["Message"] == "CORSResponse: CORS is not enabled for this bucket."
-    s3.close()
 
 
 def test_an_upload_from_an_allowed_origin_exposes_the_rule_headers(s3: LocalS3) -> None:
