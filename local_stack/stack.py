@@ -246,7 +246,12 @@ class LocalStack:
         return data
 
     def _dynamodb_answers(self) -> bool:
-        self._client("dynamodb", self.dynamodb_url, quick=True).list_tables(Limit=1)
+        """Ready after a restart: it answers, and the template's table exists again."""
+        tables = self._client("dynamodb", self.dynamodb_url, quick=True).list_tables()
+        if not tables["TableNames"]:
+            if self.config.data_dir is None:
+                log.warning("DynamoDB restarted empty (in memory): earlier records are gone")
+            self._create_table()
         return True
 
     def _create_table(self) -> None:
