@@ -167,6 +167,10 @@ class Worker:
             text = line.decode("utf-8", "replace").rstrip("\n")
             log.warning("[%s] unreadable worker message: %s", self.function.logical_id, text)
 
+    def drain_logs(self, timeout: float = 3.0) -> None:
+        """Wait until every line the (ended) worker wrote has been logged."""
+        self._log_thread.join(timeout)
+
     def _print_logs(self, stream: IO[bytes]) -> None:
         for line in stream:
             text = line.decode("utf-8", "replace").rstrip("\n")
@@ -374,6 +378,8 @@ class FunctionRuntime:
                 worker.process.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 worker.kill()
+            # The worker has exited; its last log lines may still be in the pipe: print them.
+            worker.drain_logs()
 
 
 def _report_line(worker: Worker, result: InvocationResult, request_id: str, cold: bool) -> str:
