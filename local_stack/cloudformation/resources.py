@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from local_stack.cloudformation.exceptions import TemplateError
+from local_stack.cloudformation.features import EMULATED
 from local_stack.cloudformation.intrinsics import Resolver
 from local_stack.cloudformation.models import (
     ApiModel,
@@ -29,17 +30,8 @@ _CREATE_TABLE_KEYS = (
 )
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
 
-_FUNCTION_KEYS = (
-    "Handler",
-    "CodeUri",
-    "Runtime",
-    "Timeout",
-    "MemorySize",
-    "Environment",
-    "DeadLetterQueue",
-    "EventInvokeConfig",
-    "LoggingConfig",
-)
+# The function properties the local runtime uses (its events are read on their own).
+_FUNCTION_KEYS = EMULATED["AWS::Serverless::Function"] - {"Events"}
 
 
 def function(
