@@ -35,8 +35,12 @@ export const CREATE_GRACE_MS = 2000;
  * FilePond's `server` option for Filestore: `process` asks the API for a presigned PUT, sends the
  * bytes straight to S3 and loads the file's id; `revert` (and any cancelled upload) deletes the
  * object and marks the record deleted with the file's revert token, kept in memory only.
+ * `onStarted(file)` runs as each attempt (a retry too) begins, before `onFailed` can run for it.
  */
-export function createFilestoreServer(api, { onReverted = () => {}, onFailed = () => {} } = {}) {
+export function createFilestoreServer(
+  api,
+  { onStarted = () => {}, onReverted = () => {}, onFailed = () => {} } = {},
+) {
   const revertTokens = new Map();
 
   async function revertById(id) {
@@ -63,6 +67,7 @@ export function createFilestoreServer(api, { onReverted = () => {}, onFailed = (
     let ticket = null;
     let graceTimer = 0;
     const creation = new AbortController();
+    onStarted(file);
 
     const cleanUp = () => {
       if (ticket) revertById(ticket.id).catch(() => {});
@@ -303,6 +308,9 @@ async function main() {
 
   const problems = createProblemList(document.getElementById("upload-problems"));
   const server = createFilestoreServer(api, {
+    // A retry clears the file's old problem; done here, not on FilePond's processfilestart
+    // event, which can arrive after a fast refusal and would wipe its message.
+    onStarted: (file) => problems.remove(file),
     onFailed: (file, message) => {
       problems.add(file, message);
       announce(`${file.name}: ${message}`);
@@ -360,7 +368,6 @@ async function main() {
       announce(`${item.filename}: ${err.main || ""} ${err.sub || ""}`.trim());
     }
   });
-  pond.on("processfilestart", (item) => problems.remove(item.file)); // a retry
   pond.on("removefile", (err, item) => problems.remove(item.file));
 
   setupForm(form, pond);

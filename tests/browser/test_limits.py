@@ -39,12 +39,7 @@ def test_a_file_over_the_size_limit_is_refused_before_any_request(
 
     limited_page.add_files([too_big])
 
-    expect(limited_page.item_state(too_big.name)).to_have_attribute(
-        "data-filepond-item-state", "load-invalid"
-    )
-    status = limited_page.item(too_big.name).locator(".filepond--file-status")
-    expect(status).to_contain_text("File too large")
-    expect(status).to_contain_text("Max. 976 KB")
+    limited_page.expect_item(too_big.name, "load-invalid", "File too large", "Max. 976 KB")
     assert upload_requests(watch) == []
 
 
@@ -55,12 +50,9 @@ def test_a_type_not_allowed_is_refused_before_any_request(
 
     limited_page.add_files([notes])
 
-    expect(limited_page.item_state(notes.name)).to_have_attribute(
-        "data-filepond-item-state", "load-invalid"
+    limited_page.expect_item(
+        notes.name, "load-invalid", "Type not allowed", "Allowed: image files or PDF"
     )
-    status = limited_page.item(notes.name).locator(".filepond--file-status")
-    expect(status).to_contain_text("Type not allowed")
-    expect(status).to_contain_text("Allowed: image files or PDF")
     assert upload_requests(watch) == []
 
 
@@ -80,12 +72,7 @@ def test_an_oversize_upload_forced_past_the_page_is_refused_by_s3(
 
     assert c.value.status == 200  # the API believed the declared 1000 bytes...
     assert put.value.status == 403  # ...but S3 checks the signed Content-Length
-    expect(limited_page.item_state("forced.png")).to_have_attribute(
-        "data-filepond-item-state", "processing-error"
-    )
-    expect(limited_page.item("forced.png").locator(".filepond--file-status")).to_contain_text(
-        "Refused by storage"
-    )
+    limited_page.expect_item("forced.png", "processing-error", "Refused by storage")
     expect(page.locator("#upload-problems")).to_have_text(
         "forced.png: Storage refused the file: its size or type differs from what was announced."
     )
@@ -119,12 +106,7 @@ def test_a_name_over_the_configured_length_is_refused_before_any_request(
 
     limited_page.add_made_file(name, "application/pdf", text="%PDF-1.4\n")
 
-    expect(limited_page.item_state(name)).to_have_attribute(
-        "data-filepond-item-state", "load-invalid"
-    )
-    status = limited_page.item(name).locator(".filepond--file-status")
-    expect(status).to_contain_text("Name too long")
-    expect(status).to_contain_text(f"At most {longest} characters")
+    limited_page.expect_item(name, "load-invalid", "Name too long", f"At most {longest} characters")
     assert upload_requests(watch) == []
 
 

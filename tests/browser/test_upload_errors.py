@@ -26,9 +26,7 @@ def test_a_network_failure_during_the_put_is_explained_and_reverted(
         upload_page.add_files([report])
     file_id = created.value.json()["id"]
 
-    expect(upload_page.item_state(report.name)).to_have_attribute(
-        "data-filepond-item-state", "processing-error"
-    )
+    upload_page.expect_item(report.name, "processing-error")
     expect(upload_page.item(report.name)).to_contain_text("Network error")
     expect(page.locator("#upload-problems")).to_have_text(
         f"{report.name}: Network error: the upload to storage failed. "
@@ -69,11 +67,7 @@ def test_a_type_the_api_refuses_is_explained(limited_page: UploadPage, watch: Pa
     # The page refuses such a file itself; with its check turned off, the API's check answers.
     watch.allow(r"status of 400")
     limited_page.add_made_file("notes.txt", "text/plain", text="plain text", page_type_check=False)
-    expect(limited_page.item_state("notes.txt")).to_have_attribute(
-        "data-filepond-item-state", "processing-error"
-    )
-    status = limited_page.item("notes.txt").locator(".filepond--file-status")
-    expect(status).to_contain_text("Type not allowed")
+    limited_page.expect_item("notes.txt", "processing-error", "Type not allowed")
     expect(limited_page.page.locator("#upload-problems")).to_contain_text(
         "notes.txt: Type 'text/plain' is not allowed"
     )
@@ -84,8 +78,6 @@ def test_an_empty_file_is_refused_before_any_request(
 ) -> None:
     empty = write_file(tmp_path, "empty.pdf", b"")
     upload_page.add_files([empty])
-    expect(upload_page.item_state(empty.name)).to_have_attribute(
-        "data-filepond-item-state", "load-invalid"
-    )
+    upload_page.expect_item(empty.name, "load-invalid")
     expect(upload_page.item(empty.name)).to_contain_text("File is empty")
     assert [r for r in watch.requests if r.startswith("PUT ") or r.endswith("/file")] == []
