@@ -31,6 +31,8 @@ def _source(
 def _record(
     key: str = "abc", bucket: str = "files", event: str = "ObjectCreated:Put"
 ) -> dict[str, Any]:
+    # Built by hand, not by the event builders: ``key`` goes in exactly as given (already
+    # encoded where a test says so), so the dispatcher's decoding is checked on its own.
     return {
         "eventSource": "aws:s3",
         "eventName": event,

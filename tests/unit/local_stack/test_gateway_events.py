@@ -164,7 +164,7 @@ def test_request_context_carries_ids_time_and_api(gateway: Gateway, recorder: Re
     assert ("x-amz-apigw-id", context["extendedRequestId"]) in response.headers
     assert context["requestTimeEpoch"] == 1_700_000_000_250
     assert context["requestTime"] == "14/Nov/2023:22:13:20 +0000"
-    assert context["accountId"] == "123456789012"
+    assert context["accountId"] == "123456789012"  # literal: checks local_stack.account too
     assert context["apiId"] == "local"
     assert context["protocol"] == "HTTP/1.1"
     assert context["domainName"] == "h.example"

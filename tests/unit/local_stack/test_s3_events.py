@@ -24,6 +24,8 @@ def test_a_presigned_upload_emits_one_record_in_the_aws_shape(s3: LocalS3) -> No
     response = s3.send("PUT", url, headers, b"hello")
 
     [record] = s3.events()
+    # Written out by hand from AWS's documented record, with the region and principal as
+    # literals, as an independent check of build_record (the event builders reuse it).
     assert record == {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",

@@ -89,6 +89,8 @@ def test_bad_or_unsupported_cron_expressions_are_refused(expression: str) -> Non
 
 def test_the_event_is_an_eventbridge_scheduled_event() -> None:
     event = scheduled_event("filestore-local-ExpireFilesFunctionExpire", START)
+    # Literal region, account and ARN on purpose: an independent check of local_stack.account
+    # and of the builder the tests' schedule_event reuses.
     assert event["detail-type"] == "Scheduled Event"
     assert event["source"] == "aws.events"
     assert event["time"] == "2026-03-02T10:30:15Z"
