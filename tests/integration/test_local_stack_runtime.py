@@ -13,6 +13,7 @@ import requests
 
 from local_stack.eventbridge.scheduler import scheduled_event
 from local_stack.testing.launcher import RunningStack, start_local_stack
+from tests.integration.tavern_helpers import EXPIRE_RULE_NAME
 
 pytestmark = pytest.mark.local_only
 
@@ -20,7 +21,6 @@ pytestmark = pytest.mark.local_only
 # a documented local-only knob; a deployed rule fires at the template's real rate).
 SCHEDULE_PARAMS = {"ExpireSchedule": "rate(1 minute)"}
 SCHEDULE_ENV = {"FILESTORE_SCHEDULE_SPEEDUP": "60"}
-RULE = "filestore-local-ExpireFilesFunctionExpire"
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_function_logs_are_prefixed_with_the_function_name(stack: RunningStack) 
 
 
 def test_invoke_route_runs_a_function_once_and_returns_its_result(stack: RunningStack) -> None:
-    event = scheduled_event(RULE, datetime.now(UTC))
+    event = scheduled_event(EXPIRE_RULE_NAME, datetime.now(UTC))
     answer = requests.post(stack.invoke_url("ExpireFilesFunction"), json=event, timeout=60)
     assert answer.status_code == 200, answer.text
     assert "X-Amz-Function-Error" not in answer.headers, answer.text
@@ -140,7 +140,9 @@ def test_a_failing_async_invocation_is_retried_twice_then_dead_lettered(
 
 
 def test_the_schedule_fires_at_its_rate(stack: RunningStack) -> None:
-    fired = stack.wait_for_log(f"schedule {RULE} (rate(1 minute)) fired", count=3, timeout=30)
+    fired = stack.wait_for_log(
+        f"schedule {EXPIRE_RULE_NAME} (rate(1 minute)) fired", count=3, timeout=30
+    )
     assert all(line.startswith(tuple("0123456789")) for line in fired)
     assert stack.wait_for_log("[ExpireFilesFunction] REPORT RequestId: ", count=2, timeout=30)
     assert not [line for line in stack.log_lines() if "[ExpireFilesFunction] DEAD LETTER" in line]

@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from local_stack.account import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.testing.s3_wsgi import (
     LocalS3,
     boto3_client,
@@ -32,7 +32,7 @@ class FixedPayloadSigner(S3SigV4Auth):
     """botocore's S3 signer declaring a given x-amz-content-sha256 instead of hashing."""
 
     def __init__(self, payload: str) -> None:
-        super().__init__(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", "us-east-1")
+        super().__init__(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", REGION)
         self._payload = payload
 
     def payload(self, request: AWSRequest) -> str:
@@ -44,9 +44,7 @@ def header_signed(
 ) -> dict[str, str]:
     request = AWSRequest(method="PUT", url=url, headers=headers, data=body)
     if payload is None:
-        S3SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", "us-east-1").add_auth(
-            request
-        )
+        S3SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "s3", REGION).add_auth(request)
     else:
         FixedPayloadSigner(payload).add_auth(request)
     return {name: str(value) for name, value in request.headers.items()}
