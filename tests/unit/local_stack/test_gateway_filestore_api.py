@@ -96,6 +96,15 @@ def _header(response: HttpResponse, name: str) -> str | None:
     return values[-1] if values else None
 
 
+def _assert_gateway_error_with_cors(
+    response: HttpResponse, status: int, message: str, code: str
+) -> None:
+    """A gateway error: the status, ``{"message", "code"}`` and the CORS header."""
+    assert response.status == status
+    assert json.loads(response.body) == {"message": message, "code": code}
+    assert _header(response, "Access-Control-Allow-Origin") == "*"
+
+
 def _body_for(path: str) -> bytes:
     return VALID_BODIES.get(path, b"")
 
@@ -202,12 +211,9 @@ def test_revert_without_token_reaches_the_handler_which_owns_the_403(
 
 def test_unknown_route_gets_403_with_cors(gateway: Gateway) -> None:
     response = _call(gateway, "GET", "/files")
-    assert response.status == 403
-    assert json.loads(response.body) == {
-        "message": "Missing Authentication Token",
-        "code": "MissingAuthenticationToken",
-    }
-    assert _header(response, "Access-Control-Allow-Origin") == "*"
+    _assert_gateway_error_with_cors(
+        response, 403, "Missing Authentication Token", "MissingAuthenticationToken"
+    )
 
 
 def test_function_failure_gets_502_with_cors() -> None:
@@ -215,9 +221,7 @@ def test_function_failure_gets_502_with_cors() -> None:
         return InvocationResult(error={"errorMessage": "boom", "errorType": "KeyError"})
 
     response = _call(Gateway(SWAGGER, "dev", failing, {}), "GET", "/config")
-    assert response.status == 502
-    assert json.loads(response.body) == {"message": "Internal server error", "code": "Default5XX"}
-    assert _header(response, "Access-Control-Allow-Origin") == "*"
+    _assert_gateway_error_with_cors(response, 502, "Internal server error", "Default5XX")
 
 
 def test_template_usage_plan_throttle_and_quota_answer_429_with_cors(recorder: Recorder) -> None:
@@ -246,9 +250,7 @@ def test_template_usage_plan_throttle_and_quota_answer_429_with_cors(recorder: R
     throttled = gateway.handle(
         HttpRequest("PUT", f"/{api.stage}/files", [], [("x-api-key", KEY)], b"[]")
     )
-    assert throttled.status == 429
-    assert json.loads(throttled.body) == {"message": "Too Many Requests", "code": "Throttled"}
-    assert _header(throttled, "Access-Control-Allow-Origin") == "*"
+    _assert_gateway_error_with_cors(throttled, 429, "Too Many Requests", "Throttled")
 
 
 @pytest.mark.parametrize(
@@ -285,9 +287,7 @@ def test_a_body_over_10_mb_gets_413_request_too_large_with_cors(
     gateway: Gateway, recorder: Recorder
 ) -> None:
     response = _call(gateway, "POST", "/file", b" " * (10 * 1024 * 1024 + 1))
-    assert response.status == 413
-    assert json.loads(response.body) == {"message": "Request Too Long", "code": "RequestTooLarge"}
-    assert _header(response, "Access-Control-Allow-Origin") == "*"
+    _assert_gateway_error_with_cors(response, 413, "Request Too Long", "RequestTooLarge")
     assert recorder.calls == []
 
 
@@ -298,12 +298,9 @@ def test_a_function_slower_than_the_integration_timeout_gets_504_with_cors() -> 
 
     gateway = Gateway(SWAGGER, "dev", slow, {}, integration_timeout_s=0.05)
     response = _call(gateway, "GET", "/config")
-    assert response.status == 504
-    assert json.loads(response.body) == {
-        "message": "Endpoint request timed out",
-        "code": "IntegrationTimeout",
-    }
-    assert _header(response, "Access-Control-Allow-Origin") == "*"
+    _assert_gateway_error_with_cors(
+        response, 504, "Endpoint request timed out", "IntegrationTimeout"
+    )
 
 
 def test_the_usage_plan_quota_answers_429_quota_exceeded(recorder: Recorder) -> None:
