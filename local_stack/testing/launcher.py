@@ -244,8 +244,8 @@ def spawn_local_stack(
 
     The API is not up yet: call ``wait_until_ready``. ``env`` adds environment variables (e.g.
     ``FILESTORE_SCHEDULE_SPEEDUP``, or ``FILESTORE_DATA_DIR`` for data on disk instead of in
-    memory); ``python_flags`` go to the interpreter. Bad ``params``
-    fail here, before any process starts.
+    memory); ``python_flags`` go to the interpreter. Bad ``params`` fail here, before any
+    process starts.
     """
     params = dict(params or {})
     api_key = api_key or secrets.token_urlsafe(30)[:40]
