@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from mypy_boto3_s3 import S3Client
 
+    from local_stack.s3.journal import ObjectJournal
+
 LOCAL_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_S3_PORT}"
 
 
@@ -142,7 +144,10 @@ CORS_RULES: list[dict[str, Any]] = [
 
 
 class LocalS3:
-    """An endpoint over a fresh moto bucket, with a settable clock and the records it emitted."""
+    """An endpoint over a fresh moto bucket, with a settable clock and the records it emitted.
+
+    With ``journal`` every write is kept on disk as the stack keeps it (``FILESTORE_DATA_DIR``).
+    """
 
     def __init__(
         self,
@@ -151,6 +156,7 @@ class LocalS3:
         cors_rules: list[dict[str, Any]] | None = None,
         backend: WSGIApplication | None = None,
         on_object_created: Callable[[dict[str, Any]], None] | None = None,
+        journal: ObjectJournal | None = None,
     ) -> None:
         from local_stack.s3.backend import create_backend
         from local_stack.s3.endpoint import BucketSettings, S3Endpoint
@@ -174,6 +180,7 @@ class LocalS3:
             on_object_created=on_object_created or self.records.append,
             clock=self.clock,
             key_locks=self.key_locks,
+            journal=journal,
         )
         self.client = boto3_client(
             self.endpoint, access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY
