@@ -34,7 +34,7 @@ async function readApiError(response) {
  * codes"), never on the wording of `message`, which may change.
  */
 function apiErrorMessage(response, { message, code }) {
-  if (code === "InvalidApiKey" || (response.status === 403 && message === "")) {
+  if (code === "Forbidden" || (response.status === 403 && message === "")) {
     return "Access denied (403): the API key or token is missing or wrong.";
   }
   if (code === "Throttled" || code === "QuotaExceeded" || response.status === 429) {

@@ -136,8 +136,15 @@ GATEWAY_RESPONSE_TYPES = [
 ]
 
 
+# The one exception to the rule, as the contract (issue 8) names it: a missing or wrong API key
+# answers API Gateway's own message, "Forbidden", and clients match that name.
+NAMED_CODES = {"INVALID_API_KEY": "Forbidden"}
+
+
 def gateway_error_code(response_type: str) -> str:
     """A gateway response's ``code``: its type in PascalCase (DEFAULT_4XX gives Default4XX)."""
+    if response_type in NAMED_CODES:
+        return NAMED_CODES[response_type]
     words = response_type.split("_")
     return "".join(word if word[0].isdigit() else word.capitalize() for word in words)
 

@@ -116,7 +116,7 @@ def test_each_route_reaches_its_function_with_a_key_exactly_where_security_says(
     without_key = _call(gateway, method, path, _body_for(path))
     if keyed:
         assert without_key.status == 403
-        assert json.loads(without_key.body) == {"message": "Forbidden", "code": "InvalidApiKey"}
+        assert json.loads(without_key.body) == {"message": "Forbidden", "code": "Forbidden"}
         assert _header(without_key, "Access-Control-Allow-Origin") == "*"
         assert recorder.calls == []
         with_key = _call(gateway, method, path, _body_for(path), [("x-api-key", KEY)])
