@@ -179,8 +179,8 @@ def _gateway(figure: GatewayOverhead) -> Section:
         f"{floors['keep_alive']:.2f} ms (against {floors['werkzeug']:.2f} ms on werkzeug's "
         "server, which opens a new connection per request)",
         target=f"< {GATEWAY_TARGET_MS:g} ms added at p50",
-        measured=f"+{added:.2f} ms at p50 ({api_p50:.2f} vs. {direct_p50:.2f} ms), "
-        f"+{api_p99 - direct_p99:.2f} ms at p99",
+        measured=f"{added:+.2f} ms at p50 ({api_p50:.2f} vs. {direct_p50:.2f} ms), "
+        f"{api_p99 - direct_p99:+.2f} ms at p99",
         how=(
             f"{len(figure.through_api_ms)} sequential `POST /file` with one keep-alive "
             "`requests.Session` through the local API (HTTP server, route match, validation, "
