@@ -23,6 +23,7 @@ from local_stack.cloudformation.models import StackModel, UsagePlanModel
 from local_stack.config import LocalConfig
 from local_stack.datastore import DataDir, DataDirError
 from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
+from local_stack.http.keep_alive import KEEP_ALIVE_TIMEOUT_SECONDS
 from local_stack.s3.journal import ObjectJournal
 from local_stack.supervisor import Supervisor
 from local_stack.web import WebApp
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger("local_stack")
+
+# How long the S3 and web servers wait for a request's next bytes (or an idle connection for its
+# next request) before they drop the connection, as the API's server does.
+STALLED_REQUEST_TIMEOUT_SECONDS = KEEP_ALIVE_TIMEOUT_SECONDS
 
 
 class StartupError(RuntimeError):
@@ -197,7 +202,9 @@ class LocalStack:
         self.resumed_events = async_invoker.resume()
         app = make_wsgi_app(gateway, fallback=InvokeApi(runtime, async_invoker))
         try:
-            api_server = make_server(self.config.host, self.config.api_port, app)
+            api_server = make_server(
+                self.config.host, self.config.api_port, app, refusal=gateway.refusal
+            )
         except OSError as err:
             raise _port_error("FILESTORE_API_PORT", self.config.api_port, err) from err
         self._serve("API", api_server)
@@ -284,10 +291,8 @@ class LocalStack:
                 )
 
     def _werkzeug_server(self, port: int, app: WSGIApplication, variable: str) -> _Server:
-        from werkzeug.serving import make_server as make_werkzeug_server
-
         try:
-            return make_werkzeug_server(self.config.host, port, app, threaded=True)
+            return werkzeug_server(self.config.host, port, app)
         except OSError as err:
             raise _port_error(variable, port, err) from err
         except SystemExit as err:  # werkzeug exits (after printing why) when it cannot bind
@@ -314,6 +319,23 @@ class LocalStack:
             if served.name != "API":
                 _shutdown(served)
         self._served.clear()
+
+
+def werkzeug_server(host: str, port: int, app: WSGIApplication) -> _Server:
+    """A threaded werkzeug server (S3, web page) that drops a connection silent for
+    ``STALLED_REQUEST_TIMEOUT_SECONDS``: a request stalled halfway, or an idle keep-alive."""
+    from werkzeug.serving import WSGIRequestHandler
+    from werkzeug.serving import make_server as make_werkzeug_server
+
+    class Handler(WSGIRequestHandler):
+        timeout = STALLED_REQUEST_TIMEOUT_SECONDS
+
+        def log_error(self, format: str, *args: Any) -> None:
+            # http.server reports an idle connection it dropped; that is no error here.
+            if not format.startswith("Request timed out"):
+                super().log_error(format, *args)
+
+    return make_werkzeug_server(host, port, app, threaded=True, request_handler=Handler)
 
 
 def _table_shape(table: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -10,8 +10,9 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from http import HTTPStatus
 from typing import Any
 
 from local_stack.apigateway import gateway_responses, mock
@@ -26,7 +27,12 @@ from local_stack.apigateway.validation import (
     RequestValidationError,
     build_validator,
 )
-from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult, Invoker
+from local_stack.awslambda.invocation import (
+    MAX_SYNC_PAYLOAD_BYTES,
+    FunctionNotFoundError,
+    InvocationResult,
+    Invoker,
+)
 
 __all__ = ["Gateway", "HttpRequest", "HttpResponse", "Quota", "Throttle"]
 
@@ -38,6 +44,11 @@ API_KEY_SOURCE_KEY = "x-amazon-apigateway-api-key-source"
 API_KEY_HEADER = "x-api-key"
 # API Gateway's payload limit: larger requests get 413 before anything else runs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# A Lambda proxy event over Lambda's limit (headers and all; a binary body base64-encoded) is
+# refused by the Invoke, and the client gets API Gateway's 413 with its gateway response.
+MAX_EVENT_BYTES = MAX_SYNC_PAYLOAD_BYTES
+# RFC 9110's optional whitespace around a header value: not part of the value.
+_OWS = " \t"
 
 _FUNCTION_IN_URI = re.compile(r":function:([^:/]+)")
 
@@ -198,7 +209,13 @@ class Gateway:
         return None
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Answer one request exactly as API Gateway would."""
+        """Answer one request exactly as API Gateway would.
+
+        Header values arrive as sent; the gateway works with them without the whitespace around
+        them, except for the API key, which must be exactly a key (padded, it is no key at all).
+        """
+        sent_api_key = first_header(request.headers, API_KEY_HEADER)
+        request = replace(request, headers=_without_padding(request.headers))
         request_id = str(uuid.uuid4())
         extended_id = base64.b64encode(secrets.token_bytes(10)).decode("ascii")
         now = self._clock()
@@ -214,7 +231,9 @@ class Gateway:
         }
         values = RequestValues(request.headers, request.query, {})
         try:
-            status, headers, body = self._dispatch(request, request_id, extended_id, now, context)
+            status, headers, body = self._dispatch(
+                request, sent_api_key, request_id, extended_id, now, context
+            )
         except _PartDownError as err:
             # Local only (AWS has no such state): a part of the stack is restarting, so the
             # call fails at once with the CORS headers of the API's DEFAULT_5XX response.
@@ -242,9 +261,27 @@ class Gateway:
         headers = [*headers, ("x-amzn-RequestId", request_id), ("x-amz-apigw-id", extended_id)]
         return HttpResponse(status, headers, body)
 
+    def refusal(self, status: int) -> HttpResponse:
+        """The answer to a request the HTTP server refuses before there is one to handle (a
+        header line over 64 KiB gets 431): JSON and the CORS headers of DEFAULT_4XX / 5XX."""
+        request_id = str(uuid.uuid4())
+        extended_id = base64.b64encode(secrets.token_bytes(10)).decode("ascii")
+        response_type = ResponseType(
+            "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX", status, _phrase(status), None
+        )
+        context = {"requestId": request_id, "extendedRequestId": extended_id, "stage": self.stage}
+        rendered = self._gateway_responses.render(response_type, context, RequestValues([], [], {}))
+        headers = [
+            *rendered.headers,
+            ("x-amzn-RequestId", request_id),
+            ("x-amz-apigw-id", extended_id),
+        ]
+        return HttpResponse(rendered.status, headers, rendered.body)
+
     def _dispatch(
         self,
         request: HttpRequest,
+        sent_api_key: str | None,
         request_id: str,
         extended_id: str,
         now: float,
@@ -266,7 +303,7 @@ class Gateway:
         if len(request.body) > MAX_PAYLOAD_BYTES:
             raise _GatewayError(gateway_responses.REQUEST_TOO_LARGE)
 
-        api_key, api_key_id = self._check_api_key(request, method)
+        api_key, api_key_id = self._check_api_key(sent_api_key, method)
         self._check_limits(api_key_id)
         if method.validator is not None:
             try:
@@ -309,6 +346,9 @@ class Gateway:
         event = build_event(
             request.method, request.headers, request.query, request.body, event_context
         )
+        if _json_size(event) > MAX_EVENT_BYTES:
+            # Lambda refuses the Invoke; API Gateway answers with its own 413.
+            raise _GatewayError(gateway_responses.REQUEST_TOO_LARGE)
         down = self._down()
         if down is not None:
             raise _PartDownError(f"the local stack is not ready: {down} is down")
@@ -343,13 +383,10 @@ class Gateway:
         if self._quotas is not None and not self._quotas.allow(api_key_id):
             raise _GatewayError(gateway_responses.QUOTA_EXCEEDED)
 
-    def _check_api_key(
-        self, request: HttpRequest, method: _Method
-    ) -> tuple[str | None, str | None]:
+    def _check_api_key(self, key: str | None, method: _Method) -> tuple[str | None, str | None]:
         if not method.api_key_required:
             # The key is neither checked nor reported to the function when not required.
             return None, None
-        key = first_header(request.headers, API_KEY_HEADER)
         key_id = self._api_keys.get(key) if key else None
         if key is None or key_id is None:
             # Missing and wrong keys look the same to the client: 403 Forbidden.
@@ -394,3 +431,20 @@ def _method_key(match: RouteMatch) -> str:
 
 def _host(request: HttpRequest) -> str | None:
     return first_header(request.headers, "host")
+
+
+def _without_padding(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, value.strip(_OWS)) for name, value in headers]
+
+
+def _json_size(event: Mapping[str, Any]) -> int:
+    """The event's size as the Invoke payload: compact JSON, UTF-8."""
+    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode("utf-8", errors="surrogatepass"))
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

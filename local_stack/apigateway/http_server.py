@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import parse_qsl, quote, urlsplit
 from wsgiref.util import is_hop_by_hop
 
-from local_stack.apigateway.gateway import MAX_PAYLOAD_BYTES, Gateway, HttpRequest
+from local_stack.apigateway.gateway import MAX_PAYLOAD_BYTES, Gateway, HttpRequest, HttpResponse
 from local_stack.http.keep_alive import KeepAliveRequestHandler, ThreadingWSGIServer
 from local_stack.http.keep_alive import make_server as make_keep_alive_server
 
@@ -135,19 +135,102 @@ def _log_call(method: str, path: str, status: int, started: float) -> None:
     logger.info("%s %s %d %.1fms", method, path, status, elapsed_ms)
 
 
+class _LineRecorder:
+    """The request's stream while its header lines are parsed: keeps each line as read."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.lines: list[bytes] = []
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self.stream.readline(limit)
+        self.lines.append(line)
+        return line
+
+
+def _sent_headers(lines: list[bytes]) -> list[tuple[str, str]]:
+    """Header lines as (name, value as sent): the whitespace before a value is kept."""
+    headers: list[tuple[str, str]] = []
+    for raw in lines:
+        line = raw.decode("iso-8859-1").rstrip("\r\n")
+        if not line:
+            break
+        if line[0] in " \t" and headers:  # obs-fold: the value goes on, after one space
+            name, value = headers[-1]
+            headers[-1] = (name, value + " " + line.lstrip(" \t"))
+            continue
+        name, _, value = line.partition(":")
+        headers.append((name, value))
+    return headers
+
+
 class RawHeadersRequestHandler(KeepAliveRequestHandler):
-    """Puts the request line's raw path and the headers as sent (case, repeats) into environ."""
+    """Puts the request line's raw path and the headers as sent (case, repeats, the whitespace
+    before a value) into environ; answers its own refusals (431, 414, 400) with ``refusal``."""
+
+    # The JSON answer, with the API's CORS headers, to a status the server refuses a request
+    # with before any gateway sees it; None leaves http.server's HTML page.
+    refusal: ClassVar[Callable[[int], HttpResponse] | None] = None
+    _sent_header_lines: list[bytes] | None = None
+
+    def parse_request(self) -> bool:
+        # http.client's header parser drops the whitespace before a value; the gateway must
+        # see it (an API key sent as " key" is not the key), so the lines are kept as read.
+        recorder = _LineRecorder(cast("IO[bytes]", self.rfile))
+        self.rfile = cast("Any", recorder)
+        try:
+            return super().parse_request()
+        finally:
+            self.rfile = cast("Any", recorder.stream)
+            self._sent_header_lines = recorder.lines
 
     def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
-        environ[RAW_HEADERS_KEY] = list(self.headers.items())
+        parsed = list(self.headers.items())
+        sent = _sent_headers(self._sent_header_lines or [])
+        # The email parser's names are the truth; when the lines say otherwise (a malformed
+        # line it skipped), its values are used as they are.
+        same_names = [name for name, _ in sent] == [name for name, _ in parsed]
+        environ[RAW_HEADERS_KEY] = sent if same_names else parsed
         environ[RAW_PATH_KEY] = self.path
         return environ
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        refusal = type(self).refusal
+        if refusal is None:
+            super().send_error(code, message, explain)
+            return
+        self.log_error("code %d, message %s", code, message)
+        response = refusal(code)
+        self.send_response(code)
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(*_wire_header(name, value))
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(response.body)
+        self.close_connection = True
 
-def make_server(host: str, port: int, app: WSGIApplication) -> ThreadingWSGIServer:
-    """The API's server: threaded, HTTP/1.1 keep-alive, raw headers (.serve_forever())."""
-    return make_keep_alive_server(host, port, app, RawHeadersRequestHandler)
+
+def make_server(
+    host: str,
+    port: int,
+    app: WSGIApplication,
+    refusal: Callable[[int], HttpResponse] | None = None,
+) -> ThreadingWSGIServer:
+    """The API's server: threaded, HTTP/1.1 keep-alive, raw headers (.serve_forever()).
+
+    ``refusal`` (the gateway's) answers what the server refuses itself, such as a header line
+    over 64 KiB (431), as a gateway response: JSON with the CORS headers.
+    """
+
+    class Handler(RawHeadersRequestHandler):
+        pass
+
+    Handler.refusal = staticmethod(refusal) if refusal is not None else None
+    return make_keep_alive_server(host, port, app, Handler)
 
 
 __all__: list[str] = ["make_server", "make_wsgi_app"]

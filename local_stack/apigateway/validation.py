@@ -3,16 +3,79 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from jsonschema import Draft4Validator  # type: ignore[import-untyped]
+from jsonschema import Draft4Validator, ValidationError, validators  # type: ignore[import-untyped]
 
 from local_stack.apigateway.media_types import essence
 
 VALIDATORS_KEY = "x-amazon-apigateway-request-validators"
 VALIDATOR_KEY = "x-amazon-apigateway-request-validator"
+
+
+# ECMA 262's \s: its WhiteSpace and LineTerminator characters, written for a character class.
+_ECMA_SPACE = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+# ECMA's ASCII-only classes, inside a character class and on their own.
+_ECMA_CLASS_ESCAPES = {"d": "0-9", "w": "A-Za-z0-9_", "s": _ECMA_SPACE}
+_ECMA_ESCAPES = {
+    **{letter: f"[{chars}]" for letter, chars in _ECMA_CLASS_ESCAPES.items()},
+    **{letter.upper(): f"[^{chars}]" for letter, chars in _ECMA_CLASS_ESCAPES.items()},
+}
+_TOO_DEEP = "[Unable to parse the body as JSON: it is nested too deeply]"
+
+
+@cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """An ECMA 262 regular expression without flags (what API Gateway's models run) in Python.
+
+    Python's ``$`` also matches before a final newline and its ``\\d``, ``\\w`` and ``\\s`` take
+    Unicode classes; ECMA's ``$`` matches only at the very end and its ``\\d`` and ``\\w`` are
+    ASCII. A negated class escape inside brackets has no simple translation and is refused.
+    """
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            index += 2
+            if in_class and escaped in _ECMA_CLASS_ESCAPES:
+                out.append(_ECMA_CLASS_ESCAPES[escaped])
+            elif in_class and escaped.lower() in _ECMA_CLASS_ESCAPES:
+                raise ValueError(f"pattern {pattern!r}: \\{escaped} inside [...] is not supported")
+            elif not in_class and escaped in _ECMA_ESCAPES:
+                out.append(_ECMA_ESCAPES[escaped])
+            else:
+                out.append("\\" + escaped)
+            continue
+        if char == "[" and not in_class:
+            # ECMA's [] and [^] (nothing, anything) are a literal "]" to Python: refused.
+            if pattern.startswith(("[]", "[^]"), index):
+                raise ValueError(f"pattern {pattern!r}: [] and [^] are not supported")
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and not in_class:
+            char = "\\Z"
+        out.append(char)
+        index += 1
+    return re.compile("".join(out))
+
+
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and ecma_regex(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 4, as API Gateway validates, with its patterns matched as ECMA 262 regular expressions.
+ModelValidator = validators.extend(Draft4Validator, {"pattern": _ecma_pattern})
 
 
 class RequestValidationError(Exception):
@@ -125,7 +188,7 @@ class OperationValidator:
     validate_body: bool
     validate_parameters: bool
     required: tuple[_Parameter, ...]
-    models: Mapping[str, Draft4Validator]  # request content type -> model
+    models: Mapping[str, Any]  # request content type -> its ModelValidator
 
     def validate(
         self,
@@ -173,13 +236,24 @@ class OperationValidator:
             raise RequestValidationError(
                 "BAD_REQUEST_BODY", "Invalid request body", details
             ) from err
-        errors = sorted(
-            model.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
-        )
-        if errors:
+        except RecursionError as err:
+            # Deeper than the parser goes (`[` a thousand times): a body it cannot validate.
+            raise RequestValidationError(
+                "BAD_REQUEST_BODY", "Invalid request body", _TOO_DEEP
+            ) from err
+        try:
+            errors = sorted(
+                model.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
+            )
             # $context.error.message is always "Invalid request body"; the schema errors are in
             # $context.error.validationErrorString as "[error, error]".
             details = "[" + ", ".join(_describe(error) for error in errors) + "]"
+        except RecursionError as err:
+            # Parsed, but too deep for the schema walk or an error's description of it.
+            raise RequestValidationError(
+                "BAD_REQUEST_BODY", "Invalid request body", _TOO_DEEP
+            ) from err
+        if errors:
             raise RequestValidationError("BAD_REQUEST_BODY", "Invalid request body", details)
 
 
@@ -192,6 +266,18 @@ def _parameters(
         param = resolve_ref(swagger, raw)
         merged[(param.get("in", ""), param.get("name", ""))] = param
     return list(merged.values())
+
+
+def _compile_patterns(node: Any) -> None:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                ecma_regex(value)
+            else:
+                _compile_patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            _compile_patterns(item)
 
 
 def build_validator(
@@ -210,16 +296,17 @@ def build_validator(
         for p in params
         if p.get("required") and p.get("in") in ("header", "query")
     )
-    models: dict[str, Draft4Validator] = {}
+    models: dict[str, Any] = {}
     body_param = next((p for p in params if p.get("in") == "body"), None)
     if body_param is not None and "schema" in body_param:
         # API Gateway validates with JSON Schema draft 4; "#/definitions/X" refs resolve against
         # the swagger definitions (the models API Gateway creates on import).
         schema = {**body_param["schema"], "definitions": swagger.get("definitions", {})}
         Draft4Validator.check_schema(schema)
+        _compile_patterns(schema)  # a pattern the local stack cannot run stops the start
         consumes = operation.get("consumes", swagger.get("consumes")) or ["application/json"]
         for content_type in consumes:
-            models[essence(content_type)] = Draft4Validator(schema)
+            models[essence(content_type)] = ModelValidator(schema)
     return OperationValidator(
         validate_body=bool(settings.get("validateRequestBody")),
         validate_parameters=bool(settings.get("validateRequestParameters")),

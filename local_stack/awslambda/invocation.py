@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# Lambda's synchronous request payload limit: an Invoke whose event, as JSON, is larger is
+# refused ("Request must be smaller than 6291456 bytes for the InvokeFunction operation").
+MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class InvocationResult:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from local_stack.awslambda.async_invoke import AsyncInvoker
-from local_stack.awslambda.invocation import FunctionNotFoundError
+from local_stack.awslambda.invocation import MAX_SYNC_PAYLOAD_BYTES, FunctionNotFoundError
 from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.cloudformation.models import function_arn
 
@@ -24,7 +24,6 @@ else:
     StartResponse = WSGIEnvironment = Any
 
 _INVOKE_PATH = re.compile(r"/_local/functions/([^/]+)/invoke")
-MAX_INVOKE_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous request payload limit
 _STATUS_TEXT = {
     200: "200 OK",
     202: "202 Accepted",
@@ -74,17 +73,17 @@ class InvokeApi:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > MAX_INVOKE_PAYLOAD:
+        if length > MAX_SYNC_PAYLOAD_BYTES:
             return _json(
                 start_response,
                 413,
-                {"message": f"Request must be smaller than {MAX_INVOKE_PAYLOAD} bytes"},
+                {"message": f"Request must be smaller than {MAX_SYNC_PAYLOAD_BYTES} bytes"},
                 [("x-amzn-ErrorType", "RequestTooLargeException")],
             )
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         try:
             event = json.loads(body) if body.strip() else {}
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        except (UnicodeDecodeError, ValueError, RecursionError) as err:
             return _json(
                 start_response,
                 400,

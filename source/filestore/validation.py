@@ -30,10 +30,16 @@ MAX_BATCH_SIZE = 100  # file ids per PUT, POST or DELETE /files
 MAX_TYPE_LENGTH = 255
 DEFAULT_TYPE = "application/octet-stream"
 FILE_ID = re.compile(r"[0-9a-f]{32}")
-_MIME_WORD = r"[A-Za-z0-9!#$&^_.+-]+"
-# Only spaces and tabs may pad a type and its parameters: no line breaks can reach a header.
+# A type and subtype are RFC 6838 restricted names: a letter or digit, then up to 126 of these.
+_MIME_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+# A parameter is an RFC 9110 token, "=", then a token or a quoted string; ASCII only.
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # noqa: S105 - a grammar, not a secret
+_QUOTED = r'"(?:[\t !#-\[\]-~]|\\[\t -~])*"'
+# Only spaces and tabs may pad a type and its parameters: no line break, no other control
+# character and no Unicode space (NEL, U+2028, ...) can reach the Content-Type header.
 MIME_TYPE = re.compile(
-    rf"[ \t]*({_MIME_WORD})/({_MIME_WORD})((?:[ \t]*;[ \t]*{_MIME_WORD}={_MIME_WORD})*)[ \t]*"
+    rf"[ \t]*({_MIME_NAME})/({_MIME_NAME})"
+    rf"((?:[ \t]*;[ \t]*{_TOKEN}=(?:{_TOKEN}|{_QUOTED}))*)[ \t]*"
 )
 YES_WORDS = frozenset({"yes", "true", "1"})
 NO_WORDS = frozenset({"no", "false", "0", ""})

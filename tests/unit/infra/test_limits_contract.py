@@ -186,6 +186,10 @@ NAMES = st.one_of(
 MIME_TYPES = st.one_of(
     st.from_regex(MIME_TYPE, fullmatch=True).filter(lambda value: len(value) <= 300),
     st.text(alphabet="ab/;= \t\r\n\x0b\u2003+.*", max_size=16),
+    # Quoted parameter values around every character the grammar treats specially.
+    st.text(alphabet='a"\\\t \r\n\x0b\x0c\x00\x7f\x85\u2028\u2029\xa0é;=', max_size=8).map(
+        lambda value: f'text/plain; a="{value}"'
+    ),
     st.text(max_size=12),
     st.text(min_size=MAX_TYPE_LENGTH - 1, max_size=MAX_TYPE_LENGTH + 1).map(
         lambda filler: "a/" + filler
@@ -199,6 +203,8 @@ MIME_TYPES = st.one_of(
 @given(name=NAMES, mime_type=MIME_TYPES, with_type=st.booleans())
 @example(name="a.txt", mime_type="h", with_type=True)
 @example(name="a.txt", mime_type="text/plain\n", with_type=True)
+@example(name="a.txt", mime_type="text/plain\r\n;a=b", with_type=True)
+@example(name="a.txt", mime_type='text/plain; a="\u2028"', with_type=True)
 @example(name="a\n", mime_type="", with_type=True)
 @example(name="a.txt", mime_type=None, with_type=True)
 def test_the_gateway_model_and_the_function_accept_the_same_upload_requests(
@@ -209,6 +215,52 @@ def test_the_gateway_model_and_the_function_accept_the_same_upload_requests(
         body["type"] = mime_type
 
     assert gateway_accepts("CreateFileRequest", body) == function_accepts_new_file(body), body
+
+
+# Every character that could break or smuggle a header line, and two that are not ASCII.
+REFUSED_IN_A_TYPE = {
+    "CR": "\r",
+    "LF": "\n",
+    "CRLF": "\r\n",
+    "VT": "\x0b",
+    "FF": "\x0c",
+    "NUL": "\x00",
+    "DEL": "\x7f",
+    "NEL": "\x85",
+    "LS": "\u2028",
+    "PS": "\u2029",
+    "NBSP": "\xa0",
+    "e-acute": "é",
+}
+WHERE_IN_A_TYPE = {
+    "before": "{}text/plain",
+    "after": "text/plain{}",
+    "before a parameter": "text/plain{};a=b",
+    "after the separator": "text/plain;{}a=b",
+    "in a quoted value": 'text/plain; a="b{}c"',
+}
+
+
+@pytest.mark.parametrize("where", WHERE_IN_A_TYPE.values(), ids=list(WHERE_IN_A_TYPE))
+@pytest.mark.parametrize("char", REFUSED_IN_A_TYPE.values(), ids=list(REFUSED_IN_A_TYPE))
+def test_line_breaks_controls_and_non_ascii_in_a_type_are_refused_by_both(
+    char: str, where: str
+) -> None:
+    body = {"name": "a.txt", "size": 1, "type": where.format(char)}
+
+    assert not gateway_accepts("CreateFileRequest", body)
+    assert not function_accepts_new_file(body)
+
+
+@pytest.mark.parametrize(
+    "mime_type",
+    ['text/plain; charset="utf-8"', 'text/plain;a="say \\"hi\\""', "text/plain; q=0.5; a=b"],
+)
+def test_token_and_quoted_string_parameters_are_accepted_by_both(mime_type: str) -> None:
+    body = {"name": "a.txt", "size": 1, "type": mime_type}
+
+    assert gateway_accepts("CreateFileRequest", body)
+    assert function_accepts_new_file(body)
 
 
 FILE_IDS = st.one_of(
