@@ -103,3 +103,16 @@ class ChangedDuringRevert(FilestoreError):
 
     status = HTTPStatus.CONFLICT
     code = "ChangedDuringRevert"
+
+
+class UnusableEvent(Exception):
+    """An event a function cannot act on: an S3 notification without its records, bucket or key.
+
+    Not a refused request (no status, no code): the invocation fails, so Lambda retries an
+    asynchronous event and then dead-letters it, and the log shows one line,
+    ``UnusableEvent: <what is missing>``. Fields a function does not need never raise it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from filestore.container import get_service
+from filestore.events import scheduled_time
 from filestore.observability import logger, metrics, tracer
 from filestore.views import expiry_view
 
@@ -18,5 +19,5 @@ from filestore.views import expiry_view
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, int]:
-    logger.info("scheduled expiry", extra={"rule_time": event.time})
+    logger.info("scheduled expiry", extra={"rule_time": scheduled_time(event)})
     return expiry_view(get_service().expire())

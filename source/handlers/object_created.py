@@ -5,12 +5,11 @@ from __future__ import annotations
 import vendor  # noqa: F401  (must come first: puts source/ext on sys.path)
 
 # isort: split
-from urllib.parse import unquote_plus
-
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from filestore.container import get_service
+from filestore.events import created_objects
 from filestore.observability import logger, metrics, tracer
 from filestore.views import upload_events_view
 
@@ -22,10 +21,6 @@ from filestore.views import upload_events_view
 @metrics.log_metrics
 @event_source(data_class=S3Event)
 def handler(event: S3Event, context: LambdaContext) -> dict[str, list[str]]:
+    objects = created_objects(event)  # UnusableEvent when a record names no bucket and key
     service = get_service()
-    outcomes = [
-        # S3 event keys are URL-encoded with "+" for spaces.
-        service.record_upload(record.s3.bucket.name, unquote_plus(record.s3.get_object.key))
-        for record in event.records
-    ]
-    return upload_events_view(outcomes)
+    return upload_events_view(service.record_upload(o.bucket, o.key) for o in objects)

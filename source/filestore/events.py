@@ -1,0 +1,47 @@
+"""Reads what the event functions need from their events, and nothing more (UnusableEvent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+from filestore.errors import UnusableEvent
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, S3Event
+
+
+@dataclass(frozen=True)
+class CreatedObject:
+    """One s3:ObjectCreated record: the bucket and the object's key, decoded."""
+
+    bucket: str
+    key: str
+
+
+def created_objects(event: S3Event) -> list[CreatedObject]:
+    """Each record's bucket and key (S3 encodes keys with "+" for spaces); only they are read."""
+    try:
+        found = [(record.s3.bucket.name, record.s3.get_object.key) for record in event.records]
+    except (KeyError, TypeError, AttributeError) as err:
+        raise UnusableEvent(f"not an S3 event notification: {_problem(err)}") from err
+    objects = []
+    for position, (bucket, key) in enumerate(found):
+        if not isinstance(bucket, str) or not isinstance(key, str) or not key:
+            raise UnusableEvent(f"record {position} names no bucket and object key")
+        objects.append(CreatedObject(bucket=bucket, key=unquote_plus(key)))
+    return objects
+
+
+def scheduled_time(event: EventBridgeEvent) -> str | None:
+    """The schedule's ``time``, for the log only: an event without one is just as good."""
+    raw: Any = event.raw_event
+    value = raw.get("time") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _problem(err: Exception) -> str:
+    if isinstance(err, KeyError):
+        return f"no {err.args[0]!r} field" if err.args else "a field is missing"
+    return f"a field has the wrong shape ({err})"
