@@ -116,6 +116,20 @@ def test_a_body_that_is_not_json_is_400(
     assert runtime.events == []
 
 
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"[" * 5000 + b"]" * 5000])
+def test_an_event_nested_too_deeply_to_parse_is_400_invalid_request_content(
+    parts: tuple[FakeRuntime, AsyncInvoker, InvokeApi], body: bytes
+) -> None:
+    runtime, _, app = parts
+    status, headers, answer = _call(
+        app, "POST", "/_local/functions/ExpireFilesFunction/invoke", body
+    )
+    assert status == "400 Bad Request"
+    assert headers["x-amzn-ErrorType"] == "InvalidRequestContentException"
+    assert "Could not parse request body into json" in answer["message"]
+    assert runtime.events == []
+
+
 def test_event_invocation_type_answers_202_and_runs_in_the_background(
     parts: tuple[FakeRuntime, AsyncInvoker, InvokeApi],
 ) -> None:
