@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import secrets
 import shlex
@@ -94,11 +95,20 @@ def parse_params(line: str) -> dict[str, str]:
     except ValueError as err:
         raise ConfigError(f"FILESTORE_PARAMS is not a valid shell line: {err}") from err
     params: dict[str, str] = {}
-    for word in words:
+    for index, word in enumerate(words):
         name, sep, value = word.partition("=")
-        if not sep or not name.isidentifier():
-            raise ConfigError(f"FILESTORE_PARAMS: expected Name=Value, got {word!r}")
-        params[name] = value
+        if sep and name.isidentifier():
+            params[name] = value
+            continue
+        if params:
+            # Most likely a value with a space, split in two: say how to keep it whole.
+            loose = itertools.takewhile(lambda part: "=" not in part, words[index:])
+            whole = shlex.quote(" ".join([words[index - 1], *loose]))
+            raise ConfigError(
+                f"FILESTORE_PARAMS: expected Name=Value, got {word!r}; a value with spaces "
+                f"must be quoted as one word, like {whole}"
+            )
+        raise ConfigError(f"FILESTORE_PARAMS: expected Name=Value, got {word!r}")
     return params
 
 

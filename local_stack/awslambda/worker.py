@@ -14,6 +14,7 @@ import decimal
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -94,6 +95,9 @@ def _send(channel: TextIO, message: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    # Ctrl-C reaches the terminal's whole process group, workers too; the stack stops its
+    # workers itself (SIGTERM, or the end of stdin), as Lambda's runtime never sees a SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the handler's prints join its logs on stderr
     started = time.perf_counter()

@@ -73,3 +73,22 @@ def test_params_are_split_like_a_shell_line() -> None:
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError, match=variable):
         load_config(environ)
+
+
+@pytest.mark.parametrize(
+    ("line", "quoted"),
+    [
+        ("ExpireSchedule=rate(1 minute)", "'ExpireSchedule=rate(1 minute)'"),
+        (
+            "StoreOnLoad=True ExpireSchedule=cron(0 12 * * ? *) UploadTimeout=5",
+            "'ExpireSchedule=cron(0 12 * * ? *)'",
+        ),
+    ],
+)
+def test_a_value_with_an_unquoted_space_is_refused_with_its_quoted_form(
+    line: str, quoted: str
+) -> None:
+    with pytest.raises(ConfigError, match="must be quoted") as refused:
+        parse_params(line)
+
+    assert str(refused.value).endswith(f"like {quoted}")
