@@ -149,7 +149,8 @@ class _LineRecorder:
 
 
 def _sent_headers(lines: list[bytes]) -> list[tuple[str, str]]:
-    """Header lines as (name, value as sent): the whitespace before a value is kept."""
+    """Header lines as (name, value as sent): after the one space or tab that follows the
+    colon (``Name: value``), whitespace before a value is kept."""
     headers: list[tuple[str, str]] = []
     for raw in lines:
         line = raw.decode("iso-8859-1").rstrip("\r\n")
@@ -160,7 +161,7 @@ def _sent_headers(lines: list[bytes]) -> list[tuple[str, str]]:
             headers[-1] = (name, value + " " + line.lstrip(" \t"))
             continue
         name, _, value = line.partition(":")
-        headers.append((name, value))
+        headers.append((name, value[1:] if value[:1] in (" ", "\t") else value))
     return headers
 
 

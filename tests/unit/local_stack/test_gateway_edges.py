@@ -282,20 +282,37 @@ def test_deep_json_through_the_server_is_a_json_400_with_cors(
 
 
 @pytest.mark.parametrize(
-    ("sent", "status"),
-    [(KEY, 200), (f" {KEY}", 403), (f"\t{KEY}", 403), (f"{KEY} ", 403)],
-    ids=["exact", "leading space", "leading tab", "trailing space"],
+    ("line", "status"),
+    [
+        (f"x-api-key: {KEY}", 200),
+        (f"x-api-key:{KEY}", 200),
+        (f"X-Api-Key:\t{KEY}", 200),
+        (f"x-api-key:  {KEY}", 403),
+        (f"x-api-key: \t{KEY}", 403),
+        (f"x-api-key: {KEY} ", 403),
+        (f"x-api-key: {KEY}\t", 403),
+    ],
+    ids=[
+        "exact",
+        "no space",
+        "tab for a space",
+        "leading space",
+        "leading tab",
+        "trailing space",
+        "trailing tab",
+    ],
 )
 def test_the_api_key_header_is_compared_as_sent_over_http(
-    api_port: int, sent: str, status: int
+    api_port: int, line: str, status: int
 ) -> None:
+    # After the colon and its one space, the key is exactly what was sent.
     body = json.dumps([ID]).encode()
     request = (
         b"PUT /dev/files HTTP/1.1\r\nHost: local\r\nContent-Type: application/json\r\n"
-        + f"x-api-key:{sent}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + f"{line}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
-    # "x-api-key:KEY" has no space after the colon: the key is exactly what follows it.
+
     answer_status, _headers, _body = exchange(api_port, request)
 
     assert answer_status == status
