@@ -10,8 +10,8 @@ import subprocess
 import pytest
 import requests
 
+from local_stack.config import PROJECT_ROOT
 from local_stack.testing.launcher import (
-    PROJECT_ROOT,
     STOP_TIMEOUT_SECONDS,
     child_pids,
     local_stack_command,

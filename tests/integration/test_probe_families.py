@@ -295,10 +295,8 @@ def bad_bodies(probe: Probe) -> None:
         )
         assert 400 <= response.status_code < 500, (body[:80], response.status_code)
     id_lists: list[bytes] = [b"[" * depth for depth in DEPTHS]
-    id_lists += [
-        json.dumps(ids).encode()
-        for ids in ([], ["0" * 32] * 101, ["0" * 31], ["A" * 32], [1], {"ids": []}, None)
-    ]
+    not_id_lists: list[Any] = [[], ["0" * 32] * 101, ["0" * 31], ["A" * 32], [1], {"ids": []}, None]
+    id_lists += [json.dumps(ids).encode() for ids in not_id_lists]
     for method in ("PUT", "POST", "DELETE"):
         for body in id_lists:
             response = probe.api(family, method, "/files", admin=True, data=body)
@@ -422,7 +420,8 @@ def faults(probe: Probe) -> None:
         probe.s3.put_object(Bucket=probe.stack.bucket_name, Key=key, Body=b"orphan")
     # Events no function can use, and a schedule event without its time.
     invoke = probe.stack.invoke_url
-    for event in ({}, {"Records": [{}]}, {"Records": "x"}):
+    unusable: list[dict[str, Any]] = [{}, {"Records": [{}]}, {"Records": "x"}]
+    for event in unusable:
         answer = requests.post(invoke("ObjectCreatedFunction"), json=event, timeout=60)
         probe.tally.count(family, "invoke ObjectCreated", answer.status_code, False, answer)
         if answer.headers.get("X-Amz-Function-Error") != "Unhandled":
