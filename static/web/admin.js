@@ -1,5 +1,5 @@
 // The admin panel: list, store, download and delete files with an API key held in memory only.
-import { FilestoreError } from "./api.js";
+import { FilestoreError, formatBytes, formatExactBytes } from "./api.js";
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 
@@ -8,11 +8,12 @@ export function parseIds(text) {
   return [...new Set(String(text).toLowerCase().split(/[\s,;]+/).filter(Boolean))];
 }
 
-function formatSize(bytes) {
-  if (typeof bytes !== "number") return "—";
-  return new Intl.NumberFormat(undefined, { style: "unit", unit: "byte", unitDisplay: "long" })
-    .format(bytes)
-    .replace(/\bbytes?\b/, bytes === 1 ? "byte" : "bytes");
+/** The size cell: the page's one human format, the exact byte count in its tooltip. */
+function sizeCell(bytes) {
+  if (typeof bytes !== "number") return cell("—", { className: "admin-size", label: "Size" });
+  const td = cell(formatBytes(bytes), { className: "admin-size", label: "Size" });
+  td.title = formatExactBytes(bytes);
+  return td;
 }
 
 /** A table cell showing `text` (always as text, never HTML: names come from uploaders). */
@@ -151,8 +152,8 @@ export function setupAdmin({ api, getFinishedIds, maxBatchSize }) {
           download.textContent = "—";
           download.dataset.empty = "true";
         }
-        const size = cell(formatSize(file.size), { className: "admin-size", label: "Size" });
-        const type = cell(file.type || "—", { label: "Type" });
+        const size = sizeCell(file.size);
+        const type = cell(file.type || "—", { className: "admin-type", label: "Type" });
         row.append(pick, name, state, size, type, download);
         return row;
       }),

@@ -15,6 +15,31 @@ export class FilestoreError extends Error {
   }
 }
 
+/** Bytes in a kilobyte, for the page's and FilePond's size labels ("100 MB" = 104857600). */
+export const FILE_SIZE_BASE = 1024;
+
+/**
+ * "100 MB", "976 KB": the same units, base and rounding as FilePond's own size labels. The one
+ * size format of the page: the drop area's limit and the admin table's sizes.
+ */
+export function formatBytes(bytes) {
+  const kb = FILE_SIZE_BASE;
+  const mb = kb * kb;
+  const gb = mb * kb;
+  const trim = (value, digits) => value.toFixed(digits).replace(/\.0+$/, "");
+  const n = Math.round(Math.abs(Number(bytes)));
+  if (n < kb) return n === 1 ? "1 byte" : `${n} bytes`;
+  if (n < mb) return `${Math.floor(n / kb)} KB`;
+  if (n < gb) return `${trim(n / mb, 1)} MB`;
+  return `${trim(n / gb, 2)} GB`;
+}
+
+/** "1,234,567 bytes": the exact count, for a tooltip beside `formatBytes`'s rounded one. */
+export function formatExactBytes(bytes) {
+  const n = Math.round(Math.abs(Number(bytes)));
+  return `${new Intl.NumberFormat("en-US").format(n)} byte${n === 1 ? "" : "s"}`;
+}
+
 const NETWORK_MESSAGE = "Network error: the server could not be reached. Check your connection and try again.";
 
 /** Reads `{"message", "code"}` from an API error response; empty strings for what it lacks. */

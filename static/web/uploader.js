@@ -1,5 +1,5 @@
 // The upload page: a FilePond adapter for Filestore's presigned uploads, plus the form around it.
-import { FilestoreApi, FilestoreError, putToStorage } from "./api.js";
+import { FILE_SIZE_BASE, FilestoreApi, FilestoreError, formatBytes, putToStorage } from "./api.js";
 import { setupAdmin } from "./admin.js";
 
 const { FilePond } = window;
@@ -22,6 +22,8 @@ const TYPES_BY_EXTENSION = {
   mp3: "audio/mpeg",
 };
 
+export { formatBytes };
+
 export function guessType(file) {
   if (file.type) return file.type;
   const extension = (file.name || "").split(".").pop().toLowerCase();
@@ -36,23 +38,46 @@ export const CREATE_GRACE_MS = 2000;
  * bytes straight to S3 and loads the file's id; `revert` (and any cancelled upload) deletes the
  * object and marks the record deleted with the file's revert token, kept in memory only.
  * `onStarted(file)` runs as each attempt (a retry too) begins, before `onFailed` can run for it.
+ * A revert from the page (FilePond's remove button) calls `onRemoved(id)` once the record is gone
+ * or `onRevertFailed(id, message)` when it stays, before FilePond hears of either.
  */
 export function createFilestoreServer(
   api,
-  { onStarted = () => {}, onReverted = () => {}, onFailed = () => {} } = {},
+  {
+    onStarted = () => {},
+    onReverted = () => {},
+    onFailed = () => {},
+    onRemoved = () => {},
+    onRevertFailed = () => {},
+  } = {},
 ) {
   const revertTokens = new Map();
 
   async function revertById(id) {
     const token = revertTokens.get(id);
-    if (!token) throw new FilestoreError("This upload can no longer be removed from this page.");
+    if (!token) {
+      throw new FilestoreError("This upload can no longer be removed from this page.", {
+        summary: "Not removed",
+      });
+    }
     try {
       await api.revertFile(id, token);
     } catch (err) {
-      if (err.status === 404) {
+      // Branches on the API's stable codes (README, "Error codes"), never on the status alone.
+      if (err.code === "FileNotFound") {
         // Unknown to the API: nothing left to remove.
-      } else if (err.status === 409) {
-        throw new FilestoreError("This file is already stored: ask an administrator to delete it.");
+      } else if (err.code === "AlreadyStored") {
+        throw new FilestoreError(
+          "Not removed: this file is already stored. Ask an administrator to delete it.",
+          { status: err.status, code: err.code, summary: "Already stored" },
+        );
+      } else if (err instanceof FilestoreError) {
+        const summary = err.summary === "Upload failed" ? "Not removed" : err.summary;
+        throw new FilestoreError(`Not removed: ${err.message}`, {
+          status: err.status,
+          code: err.code,
+          summary,
+        });
       } else {
         throw err;
       }
@@ -109,14 +134,29 @@ export function createFilestoreServer(
     };
   }
 
+  // FilePond (with forceRevert) keeps the item when `error` is called: its status shows the few
+  // words (revertErrorLabel), its revert button offers a retry, and onRevertFailed the rest.
   function revert(id, load, error) {
     revertById(id).then(
-      () => load(),
-      (err) => error(err instanceof FilestoreError ? err.message : String(err)),
+      () => {
+        onRemoved(id);
+        load();
+      },
+      (err) => {
+        const known = err instanceof FilestoreError;
+        onRevertFailed(id, known ? err.message : `Not removed: ${err.message || err}`);
+        lastRevertSummary = known ? err.summary : "Not removed";
+        error(lastRevertSummary);
+      },
     );
   }
 
-  return { process, revert };
+  // FilePond builds a failed revert's status inside `error` without handing the label the error:
+  // this label (labelFileProcessingRevertError) reads the few words just given to `error`.
+  let lastRevertSummary = "Not removed";
+  const revertErrorLabel = () => lastRevertSummary;
+
+  return { process, revert, revertErrorLabel };
 }
 
 /**
@@ -142,22 +182,6 @@ export function nameLengthPlugin(maxNameLength) {
     );
     return { options: {} };
   };
-}
-
-/** Bytes in a kilobyte, for the page's and FilePond's size labels ("100 MB" = 104857600). */
-const FILE_SIZE_BASE = 1024;
-
-/** "100 MB", "976 KB": the same units, base and rounding as FilePond's own size labels. */
-export function formatBytes(bytes) {
-  const kb = FILE_SIZE_BASE;
-  const mb = kb * kb;
-  const gb = mb * kb;
-  const trim = (value, digits) => value.toFixed(digits).replace(/\.0+$/, "");
-  const n = Math.round(Math.abs(Number(bytes)));
-  if (n < kb) return `${n} bytes`;
-  if (n < mb) return `${Math.floor(n / kb)} KB`;
-  if (n < gb) return `${trim(n / mb, 1)} MB`;
-  return `${trim(n / gb, 2)} GB`;
 }
 
 /** The allowed types as FilePond's acceptedFileTypes: an empty list (any type) for `*`. */
@@ -237,23 +261,26 @@ function finishedIds(pond) {
     .map((item) => item.serverId);
 }
 
+const busyStatuses = () => [
+  FilePond.FileStatus.PROCESSING,
+  FilePond.FileStatus.PROCESSING_QUEUED,
+  FilePond.FileStatus.LOADING,
+  FilePond.FileStatus.IDLE,
+];
+
+/**
+ * The form's submit: the finished ids go into the hidden field and the "ready to send" box. Once
+ * shown, the box keeps in step with the uploads (a removed file leaves it, a finished one joins
+ * it) without waiting for another submit.
+ */
 function setupForm(form, pond) {
   const hidden = document.getElementById("file-ids");
   const list = document.getElementById("submitted-ids");
   const result = document.getElementById("submit-result");
+  const heading = document.getElementById("submit-heading");
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const busy = pond
-      .getFiles()
-      .some((item) =>
-        [
-          FilePond.FileStatus.PROCESSING,
-          FilePond.FileStatus.PROCESSING_QUEUED,
-          FilePond.FileStatus.LOADING,
-          FilePond.FileStatus.IDLE,
-        ].includes(item.status),
-      );
+  const render = () => {
+    const busy = pond.getFiles().some((item) => busyStatuses().includes(item.status));
     const ids = finishedIds(pond);
     hidden.value = ids.join(",");
     list.replaceChildren(
@@ -265,17 +292,29 @@ function setupForm(form, pond) {
         return li;
       }),
     );
-    result.hidden = false;
-    const heading = document.getElementById("submit-heading");
     if (ids.length === 0) {
       heading.textContent = busy ? "Uploads still in progress" : "No finished uploads yet";
     } else {
       heading.textContent = `${ids.length} file${ids.length === 1 ? "" : "s"} ready to send`;
     }
+    return { ids, busy };
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const { ids, busy } = render();
+    result.hidden = false;
     const waiting = busy ? " Some uploads are still in progress: submit again when they finish." : "";
     announce(`${heading.textContent}.${waiting}`);
     form.dispatchEvent(new CustomEvent("filestore:submit", { detail: { ids } }));
   });
+
+  const refresh = () => {
+    if (!result.hidden) render();
+  };
+  for (const name of ["processfile", "processfilerevert", "processfileabort", "removefile"]) {
+    pond.on(name, refresh);
+  }
 }
 
 async function main() {
@@ -315,16 +354,36 @@ async function main() {
       problems.add(file, message);
       announce(`${file.name}: ${message}`);
     },
+    // FilePond calls the item idle (and fires processfilerevert) as soon as a revert starts, so
+    // the page says "removed" only once the API has said so, and why not when it has not.
+    onRemoved: (id) => {
+      const item = itemByServerId(id);
+      if (item) {
+        problems.remove(item.file);
+        announce(`${item.filename} removed.`);
+      }
+    },
+    onRevertFailed: (id, message) => {
+      const item = itemByServerId(id);
+      if (item) {
+        problems.add(item.file, message);
+        announce(`${item.filename}: ${message}`);
+      }
+    },
   });
+  // Set once FilePond is created below; the callbacks above run only after that.
+  let pond = null;
+  const itemByServerId = (id) => pond?.getFiles().find((item) => item.serverId === id);
   const form = document.getElementById("upload-form");
   const input = document.getElementById("files");
-  const pond = FilePond.create(input, {
+  pond = FilePond.create(input, {
     name: "file_id",
     allowMultiple: true,
     allowPaste: true,
     allowDrop: true,
     allowBrowse: true,
     allowRevert: true,
+    forceRevert: true, // a revert that fails keeps the item (and its retry), never drops it
     instantUpload: true,
     credits: false,
     maxParallelUploads: 3,
@@ -344,7 +403,7 @@ async function main() {
     labelFileTypeNotAllowed: "Type not allowed",
     fileValidateTypeLabelExpectedTypes: `Allowed: ${describeTypes(types)}`,
     labelFileProcessingError: (err) => (err && err.body) || "Upload failed",
-    labelFileProcessingRevertError: (err) => (err && err.body) || "Could not remove the file",
+    labelFileProcessingRevertError: server.revertErrorLabel,
     labelTapToCancel: "click to cancel",
     labelTapToRetry: "click to retry",
     labelTapToUndo: "click to remove",
@@ -361,7 +420,6 @@ async function main() {
     if (!err) announce(`${item.filename} uploaded.`);
   });
   pond.on("processfileabort", (item) => announce(`Upload of ${item.filename} cancelled.`));
-  pond.on("processfilerevert", (item) => announce(`${item.filename} removed.`));
   pond.on("error", (err, item) => {
     // Failed uploads were announced in full by onFailed; this covers files refused in the page.
     if (item && !problems.has(item.file)) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -9,7 +10,7 @@ from playwright.sync_api import expect
 from local_stack.testing.launcher import RunningStack
 from tests.browser.filestore_api import describe, object_exists, wait_for_status
 from tests.browser.page_watch import PageWatch
-from tests.browser.sample_files import pdf_bytes, write_file
+from tests.browser.sample_files import pdf_bytes, random_bytes, write_file
 from tests.browser.upload_page import UploadPage
 
 
@@ -35,7 +36,9 @@ def test_the_admin_panel_stores_then_downloads_a_file(
     row = upload_page.admin_row(file_id)
     expect(row).to_contain_text("uploaded")
     expect(row).to_contain_text("application/pdf")
-    expect(row).to_contain_text(f"{contract.stat().st_size:,} bytes")
+    size = row.locator(".admin-size")
+    expect(size).to_have_text(f"{contract.stat().st_size} bytes")  # under 1 KB: exact already
+    expect(size).to_have_attribute("title", f"{contract.stat().st_size:,} bytes")
 
     row.get_by_role("checkbox").check()
     page.get_by_role("button", name="Store selected").click()
@@ -151,3 +154,75 @@ def test_the_admin_panel_works_from_the_keyboard(
     # The keyboard user keeps their place: focus stays on the button and the row stays selected.
     expect(store).to_be_focused()
     expect(upload_page.admin_row(file_id).get_by_role("checkbox")).to_be_checked()
+
+
+def test_sizes_read_as_the_drop_area_reads_them_with_the_exact_bytes_in_the_title(
+    upload_page: UploadPage, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    # 2.5 MiB: the drop area's "Up to 30 MB" counts in the same units (1 MB = 1024 KB).
+    scan = write_file(tmp_path, "scan.pdf", random_bytes(2_621_440))
+    file_id = upload_one(upload_page, local_stack, scan)
+    expect(upload_page.page.locator("#limits")).to_contain_text(
+        re.compile(r"Up to \d+(\.\d+)? [KMG]B")
+    )
+
+    upload_page.open_admin(local_stack.api_key)
+    upload_page.list_files([file_id])
+    size = upload_page.admin_row(file_id).locator(".admin-size")
+    expect(size).to_have_text("2.5 MB")
+    expect(size).to_have_attribute("title", "2,621,440 bytes")
+
+
+WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+# What an element's box and its scroll width are, for the table's columns.
+COLUMN_BOXES = """
+() => {
+  const wrap = document.querySelector(".table-wrap");
+  const box = wrap.getBoundingClientRect();
+  const cells = [...document.querySelectorAll("#admin-table th, #admin-table td")].map((cell) => {
+    const rect = cell.getBoundingClientRect();
+    return { text: cell.textContent.trim(), left: rect.left, right: rect.right };
+  });
+  return {
+    left: box.left, right: box.right, scrollWidth: wrap.scrollWidth,
+    clientWidth: wrap.clientWidth, cells,
+  };
+}
+"""
+
+
+def test_every_admin_column_fits_at_1100_pixels_without_scrolling(
+    upload_page: UploadPage, local_stack: RunningStack
+) -> None:
+    page = upload_page.page
+    page.set_viewport_size({"width": 1100, "height": 800})
+    # Wide content for every column: a long name, a long type, a size in the megabytes.
+    name = "quarterly-board-minutes-final-version.docx"
+    with page.expect_response(
+        lambda response: response.url.endswith("/file") and response.request.method == "POST"
+    ) as created:
+        upload_page.add_made_file(name, WORD_TYPE, size=1_234_567)
+    file_id = str(created.value.json()["id"])
+    upload_page.wait_uploaded([name])
+    wait_for_status(local_stack, file_id, "uploaded")
+    upload_page.open_admin(local_stack.api_key)
+    upload_page.list_files([file_id])
+    row = upload_page.admin_row(file_id)
+    row.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Store selected").click()
+    link = row.get_by_role("link", name=f"Download {name}")
+    expect(link).to_be_visible()
+    expect(row).to_contain_text(WORD_TYPE)
+
+    boxes = page.evaluate(COLUMN_BOXES)
+    assert boxes["scrollWidth"] <= boxes["clientWidth"], boxes
+    outside = [
+        cell
+        for cell in boxes["cells"]
+        if cell["left"] < boxes["left"] - 0.5 or cell["right"] > boxes["right"] + 0.5
+    ]
+    assert not outside, f"columns past the table's container: {outside}"
+    link_box = link.bounding_box()
+    assert link_box is not None
+    assert link_box["x"] + link_box["width"] <= boxes["right"] + 0.5

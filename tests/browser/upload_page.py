@@ -34,6 +34,13 @@ class UploadPage:
             has=self.page.locator(".filepond--file-info-main", has_text=name)
         )
 
+    def revert_button(self, name: str) -> Locator:
+        """The button removing the finished upload `name` (its revert, a retry after a failure).
+
+        Its accessible name is "Remove", as is the button dropping an unsent item, which FilePond
+        keeps in the DOM while it fades: this names the revert button by its class."""
+        return self.item(name).locator(".filepond--action-revert-item-processing")
+
     def item_state(self, name: str) -> Locator:
         """The element carrying FilePond's state for the file called `name` (its list item)."""
         return self.item(name)
