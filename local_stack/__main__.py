@@ -44,9 +44,23 @@ def _banner(stack: LocalStack) -> str:
         f"  invoke     POST {stack.invoke_url('<LogicalId>')}",
         f"  API key    {config.api_key}{key_note}",
         f"  functions  {functions}",
+        f"  data       {_data_line(stack)}",
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _data_line(stack: LocalStack) -> str:
+    """Where the stack keeps its state, and what it found there at start."""
+    folder = stack.config.data_dir
+    if folder is None:
+        return "in memory (FILESTORE_DATA_DIR is empty): nothing is kept after it stops"
+    objects = "object" if stack.restored_objects == 1 else "objects"
+    events = "event" if stack.resumed_events == 1 else "events"
+    return (
+        f"{folder} ({stack.restored_objects} {objects} kept, "
+        f"{stack.resumed_events} {events} resumed)"
+    )
 
 
 def main() -> int:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import signal
+from pathlib import Path
 
 import pytest
 
 import local_stack.__main__ as entry
+from local_stack.config import load_config
 from local_stack.stack import LocalStack
 
 
@@ -55,3 +57,25 @@ def test_a_schedule_left_out_by_the_conditions_is_not_checked(
     monkeypatch.setenv("FILESTORE_PARAMS", "StoreOnLoad=True 'ExpireSchedule=cron(99 * * * ? *)'")
     with pytest.raises(AssertionError, match="started serving"):
         entry.main()
+
+
+def _stack(data_dir: str) -> LocalStack:
+    environ = {"FILESTORE_API_KEY": "k" * 40, "FILESTORE_DATA_DIR": data_dir}
+    return LocalStack(load_config(environ))
+
+
+def test_the_banner_names_the_data_folder_and_what_the_start_found_in_it(tmp_path: Path) -> None:
+    stack = _stack(str(tmp_path))
+    stack.restored_objects, stack.resumed_events = 10_000, 1
+
+    banner = entry._banner(stack).splitlines()
+
+    assert f"  data       {tmp_path} (10000 objects kept, 1 event resumed)" in banner
+    assert banner[-1] == "Press Ctrl-C to stop."
+
+
+def test_the_banner_says_when_nothing_is_kept() -> None:
+    (line,) = [line for line in entry._banner(_stack("")).splitlines() if "data  " in line]
+    assert line == (
+        "  data       in memory (FILESTORE_DATA_DIR is empty): nothing is kept after it stops"
+    )
