@@ -23,6 +23,7 @@ from bench import (
     handler_durations,
     package_size,
     startup,
+    stored_startup,
     throughput,
     upload_path,
 )
@@ -62,6 +63,11 @@ class Figure:
 # after the figures that read the files the upload flow stored).
 FIGURES: tuple[Figure, ...] = (
     Figure("Local stack start-up", startup.StartupFigure, lambda s, _: startup.measure(s)),
+    Figure(
+        "Start-up with stored data",
+        stored_startup.StoredStartup,
+        lambda s, _: stored_startup.measure(s),
+    ),
     Figure(
         "Gateway overhead",
         gateway_overhead.GatewayOverhead,

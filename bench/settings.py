@@ -32,6 +32,10 @@ class BenchConfig:
     expiry_stored_counts: tuple[int, ...] = (0, 1_000, 10_000)
     expiring_files: int = 10
     batch_ids: int = 100
+    stored_files: int = 10_000  # the data folder the stack restarts on: 10,000 files, 1 GiB
+    stored_file_bytes: int = 1024**3 // 10_000 + 1  # 10,000 of them: just over 1 GiB
+    stored_startup_runs: int = 3
+    stored_fill_clients: int = 8  # uploading at once while that folder is filled
 
     @property
     def cores(self) -> int:
@@ -52,6 +56,10 @@ SMOKE = BenchConfig(
     cold_start_modules=2,
     expiry_stored_counts=(0, 50),
     batch_ids=20,
+    stored_files=20,
+    stored_file_bytes=10 * 1024,
+    stored_startup_runs=1,
+    stored_fill_clients=2,
 )
 
 
