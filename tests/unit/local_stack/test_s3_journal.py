@@ -183,3 +183,71 @@ def test_writes_after_a_restore_are_journaled_too(journaled: LocalS3, tmp_path: 
     assert ObjectJournal(tmp_path).restore() == 1
 
     assert sorted(_objects(journaled)) == ["second"]
+
+
+def _versions(s3: LocalS3) -> list[tuple[str, str, bool, bytes | None]]:
+    """Every version of every key: (key, version id, is a delete marker, bytes)."""
+    listed = s3.client.list_object_versions(Bucket=s3.bucket)
+    found: list[tuple[str, str, bool, bytes | None]] = []
+    for version in listed.get("Versions", []):
+        body = s3.client.get_object(
+            Bucket=s3.bucket, Key=version["Key"], VersionId=version["VersionId"]
+        )["Body"].read()
+        found.append((version["Key"], version["VersionId"], False, body))
+    for marker in listed.get("DeleteMarkers", []):
+        found.append((marker["Key"], marker["VersionId"], True, None))
+    return sorted(found)
+
+
+def test_every_version_and_delete_marker_of_a_versioned_bucket_is_restored(
+    journaled: LocalS3, tmp_path: Path
+) -> None:
+    versioning: Any = {"Status": "Enabled"}
+    journaled.client.put_bucket_versioning(
+        Bucket=journaled.bucket, VersioningConfiguration=versioning
+    )
+    journaled.client.put_object(Bucket=journaled.bucket, Key="doc", Body=b"first")
+    journaled.client.put_object(Bucket=journaled.bucket, Key="doc", Body=b"second")
+    journaled.client.put_object(Bucket=journaled.bucket, Key="removed", Body=b"kept as a version")
+    journaled.client.delete_object(Bucket=journaled.bucket, Key="removed")
+    before = _versions(journaled)
+    assert [(key, marker) for key, _, marker, _ in before] == [
+        ("doc", False),
+        ("doc", False),
+        ("removed", False),
+        ("removed", True),
+    ]
+
+    _fresh_moto(journaled)
+    journaled.client.put_bucket_versioning(
+        Bucket=journaled.bucket, VersioningConfiguration=versioning
+    )  # a bucket setting: the stack applies the template's at every start
+    ObjectJournal(tmp_path).restore()
+
+    assert _versions(journaled) == before
+    latest = journaled.client.get_object(Bucket=journaled.bucket, Key="doc")
+    assert latest["Body"].read() == b"second"
+
+
+def test_an_aborted_upload_and_a_part_sent_twice_leave_no_blob_behind(
+    journaled: LocalS3, tmp_path: Path
+) -> None:
+    aborted, _ = _upload_parts(journaled, "aborted", [b"x" * 10, b"y" * 10])
+    journaled.client.abort_multipart_upload(
+        Bucket=journaled.bucket, Key="aborted", UploadId=aborted
+    )
+    resent, _ = _upload_parts(journaled, "resent", [b"old part"])
+    again = journaled.client.upload_part(
+        Bucket=journaled.bucket, Key="resent", UploadId=resent, PartNumber=1, Body=b"new part!"
+    )
+    assert len(list((tmp_path / "blobs").iterdir())) == 1  # the resent part's latest bytes
+
+    _fresh_moto(journaled)
+    ObjectJournal(tmp_path).restore()
+
+    uploads = journaled.client.list_multipart_uploads(Bucket=journaled.bucket)["Uploads"]
+    assert [upload["UploadId"] for upload in uploads] == [resent]
+    (part,) = journaled.client.list_parts(Bucket=journaled.bucket, Key="resent", UploadId=resent)[
+        "Parts"
+    ]
+    assert (part["ETag"], part["Size"]) == (again["ETag"], len(b"new part!"))
