@@ -32,6 +32,7 @@ from local_stack.s3.locks import KeyLocks
 from local_stack.s3.request import ReceivedRequest
 
 _CHUNK = 1024 * 1024
+_MARKER = ""  # the blob name of a delete marker, which has no bytes
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     bucket TEXT NOT NULL, key TEXT NOT NULL, versions BLOB NOT NULL, PRIMARY KEY (bucket, key)
@@ -76,6 +77,9 @@ class ObjectJournal:
         known = {_signature(state): blob for state, blob in kept}
         entries: list[tuple[dict[str, Any], str]] = []
         for version in versions:
+            if not hasattr(version, "_value_buffer"):  # a delete marker: no bytes of its own
+                entries.append((_marker_state(version), _MARKER))
+                continue
             state = _state_of(version)
             blob = known.get(_signature(state)) or self._write_blob(version)
             entries.append((state, blob))
@@ -89,7 +93,7 @@ class ObjectJournal:
                 db.execute(
                     "DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket_name, key_name)
                 )
-        self._drop_blobs({blob for _, blob in kept} - {blob for _, blob in entries})
+        self._drop_blobs({blob for _, blob in kept} - {blob for _, blob in entries} - {_MARKER})
 
     def sync_uploads(self, bucket_name: str, key_name: str) -> None:
         """Journal new multipart uploads of a key and forget completed or aborted ones."""
@@ -147,7 +151,7 @@ class ObjectJournal:
 
     def restore(self) -> int:
         """Load every journaled object and upload into moto (its buckets exist); count objects."""
-        from moto.s3.models import FakeKey, FakeMultipart
+        from moto.s3.models import FakeDeleteMarker, FakeKey, FakeMultipart
 
         backend = _s3_backend()
         referenced: set[str] = set()
@@ -158,7 +162,12 @@ class ObjectJournal:
             bucket = backend.buckets.get(bucket_name)
             if bucket is None:
                 continue  # a bucket the template no longer declares: its objects stay on disk
-            keys = [self._revive(FakeKey, state, blob) for state, blob in entries]
+            keys: list[Any] = []
+            for state, blob in entries:
+                if blob == _MARKER:
+                    keys.append(_revive_marker(FakeDeleteMarker, state, keys))
+                else:
+                    keys.append(self._revive(FakeKey, state, blob))
             bucket.keys.setlist(key_name, keys)
             count += 1
         for upload_id, bucket_name, _key, raw in self._db.execute("SELECT * FROM uploads"):
@@ -220,6 +229,26 @@ def _state_of(fake_key: Any) -> dict[str, Any]:
     if state.get("multipart") is not None:
         state["multipart"] = _skeleton(state["multipart"])
     return state
+
+
+def _marker_state(marker: Any) -> dict[str, Any]:
+    """A delete marker's attributes; the key it hides is kept by its version id."""
+    state = {k: v for k, v in vars(marker).items() if k != "key"}
+    state["key_version_id"] = getattr(marker.key, "_version_id", None)
+    return state
+
+
+def _revive_marker(kind: type[Any], state: dict[str, Any], earlier: list[Any]) -> Any:
+    marker = object.__new__(kind)
+    hidden = state.pop("key_version_id", None)
+    vars(marker).update(state)
+    # The key it hides: that version if it is still kept, else the newest version before it.
+    candidates = [key for key in earlier if hasattr(key, "_value_buffer")]
+    marker.key = next(
+        (key for key in candidates if key._version_id == hidden),
+        candidates[-1] if candidates else None,
+    )
+    return marker
 
 
 def _skeleton(upload: Any) -> Any:
