@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 import secrets
 import threading
 import time
@@ -17,15 +16,14 @@ from typing import Any
 
 from local_stack.apigateway import gateway_responses, mock
 from local_stack.apigateway.gateway_responses import GatewayResponses, ResponseType
+from local_stack.apigateway.methods import API_KEY_HEADER, Method, compile_methods
 from local_stack.apigateway.parameters import RequestValues
 from local_stack.apigateway.proxy_event import EventContext, build_event, first_header
 from local_stack.apigateway.proxy_response import MalformedProxyResponseError, parse_proxy_response
 from local_stack.apigateway.routes import RouteMatch, RouteTable
 from local_stack.apigateway.throttle import Quota, QuotaCounters, Throttle, TokenBuckets
 from local_stack.apigateway.validation import (
-    OperationValidator,
     RequestValidationError,
-    build_validator,
 )
 from local_stack.awslambda.invocation import (
     MAX_SYNC_PAYLOAD_BYTES,
@@ -38,10 +36,8 @@ __all__ = ["Gateway", "HttpRequest", "HttpResponse", "Quota", "Throttle"]
 
 logger = logging.getLogger(__name__)
 
-INTEGRATION_KEY = "x-amazon-apigateway-integration"
 BINARY_MEDIA_TYPES_KEY = "x-amazon-apigateway-binary-media-types"
 API_KEY_SOURCE_KEY = "x-amazon-apigateway-api-key-source"
-API_KEY_HEADER = "x-api-key"
 # API Gateway's payload limit: larger requests get 413 before anything else runs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # A Lambda proxy event over Lambda's limit (headers and all; a binary body base64-encoded) is
@@ -49,8 +45,6 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 MAX_EVENT_BYTES = MAX_SYNC_PAYLOAD_BYTES
 # RFC 9110's optional whitespace around a header value: not part of the value.
 _OWS = " \t"
-
-_FUNCTION_IN_URI = re.compile(r":function:([^:/]+)")
 
 
 @dataclass(frozen=True)
@@ -72,17 +66,6 @@ class HttpResponse:
     body: bytes
 
 
-@dataclass(frozen=True)
-class _Method:
-    """One method of the API, compiled from its swagger operation."""
-
-    integration_type: str  # "aws_proxy" or "mock"
-    integration: Mapping[str, Any]
-    function_name: str | None
-    api_key_required: bool
-    validator: OperationValidator | None
-
-
 class _GatewayError(Exception):
     def __init__(
         self, response_type: ResponseType, message: str | None = None, details: str = ""
@@ -95,62 +78,6 @@ class _GatewayError(Exception):
 
 class _PartDownError(Exception):
     """A part of the local stack (a supervised child process) is down right now."""
-
-
-def _function_name(integration: Mapping[str, Any], where: str) -> str:
-    uri = integration.get("uri")
-    if not isinstance(uri, str):
-        raise ValueError(f"{where}: integration uri must be a resolved string, got {uri!r}")
-    match = _FUNCTION_IN_URI.search(uri)
-    if match is None:
-        raise ValueError(f"{where}: integration uri names no Lambda function: {uri}")
-    return match.group(1)
-
-
-def _api_key_required(swagger: Mapping[str, Any], operation: Mapping[str, Any], where: str) -> bool:
-    # Swagger semantics: the operation's `security` replaces the API-wide one ([] = none).
-    security = operation.get("security", swagger.get("security")) or []
-    definitions = swagger.get("securityDefinitions") or {}
-    required = False
-    for requirement in security:
-        for name in requirement:
-            definition = definitions.get(name)
-            if definition is None:
-                raise ValueError(f"{where}: security {name!r} is not in securityDefinitions")
-            is_api_key = (
-                definition.get("type") == "apiKey"
-                and str(definition.get("name", "")).lower() == API_KEY_HEADER
-                and definition.get("in") == "header"
-                and "x-amazon-apigateway-authorizer" not in definition
-            )
-            if not is_api_key:
-                # Never fake what cannot be checked: authorizers are not emulated, so refuse.
-                raise ValueError(f"{where}: security {name!r} is not supported by the local stack")
-            required = True
-    return required
-
-
-def _compile_methods(
-    swagger: Mapping[str, Any], routes: RouteTable
-) -> dict[tuple[str, str], _Method]:
-    methods: dict[tuple[str, str], _Method] = {}
-    for route in routes.routes:
-        for method, operation in route.operations.items():
-            where = f"{method} {route.resource}"
-            integration = operation.get(INTEGRATION_KEY)
-            if not isinstance(integration, Mapping):
-                raise ValueError(f"{where}: no {INTEGRATION_KEY}")
-            kind = str(integration.get("type", "")).lower()
-            if kind not in ("aws_proxy", "mock"):
-                raise ValueError(f"{where}: integration type {kind!r} is not supported locally")
-            methods[(route.resource, method)] = _Method(
-                integration_type=kind,
-                integration=integration,
-                function_name=_function_name(integration, where) if kind == "aws_proxy" else None,
-                api_key_required=_api_key_required(swagger, operation, where),
-                validator=build_validator(swagger, route.path_item, operation),
-            )
-    return methods
 
 
 class Gateway:
@@ -186,7 +113,7 @@ class Gateway:
         self._clock = clock
         self._timeout_s = integration_timeout_s
         self._routes = RouteTable(swagger.get("paths") or {})
-        self._methods = _compile_methods(swagger, self._routes)
+        self._methods = compile_methods(swagger, self._routes)
         self._binary_media_types: list[str] = list(swagger.get(BINARY_MEDIA_TYPES_KEY) or [])
         self._gateway_responses = GatewayResponses(swagger)
         self._buckets = TokenBuckets(throttle, clock) if throttle is not None else None
@@ -383,7 +310,7 @@ class Gateway:
         if self._quotas is not None and not self._quotas.allow(api_key_id):
             raise _GatewayError(gateway_responses.QUOTA_EXCEEDED)
 
-    def _check_api_key(self, key: str | None, method: _Method) -> tuple[str | None, str | None]:
+    def _check_api_key(self, key: str | None, method: Method) -> tuple[str | None, str | None]:
         if not method.api_key_required:
             # The key is neither checked nor reported to the function when not required.
             return None, None
