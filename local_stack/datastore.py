@@ -7,6 +7,7 @@ object bytes in files written to a temporary name, fsynced and renamed into plac
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -57,12 +58,26 @@ class Transaction:
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
-        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
         return self._connection
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         try:
-            self._connection.execute("ROLLBACK" if error is not None else "COMMIT")
+            if error is None:
+                try:
+                    self._connection.execute("COMMIT")
+                except sqlite3.Error:
+                    # A failed COMMIT (disk full, I/O error) leaves the transaction open; end it
+                    # so the next writer can begin, and let the caller see the failure.
+                    with contextlib.suppress(sqlite3.Error):
+                        self._connection.execute("ROLLBACK")
+                    raise
+            else:
+                self._connection.execute("ROLLBACK")
         finally:
             self._lock.release()
 

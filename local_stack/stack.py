@@ -73,6 +73,7 @@ class LocalStack:
     scheduler: Scheduler | None = field(default=None, init=False)
     dynamodb_url: str = field(default="", init=False)
     restored_objects: int = field(default=0, init=False)
+    _data: DataDir | None = field(default=None, init=False)
     resumed_events: int = field(default=0, init=False)
     _served: list[_Served] = field(default_factory=list, init=False)
     _closers: list[Callable[[], None]] = field(default_factory=list, init=False)
@@ -249,7 +250,7 @@ class LocalStack:
             data = DataDir(self.config.data_dir)
         except DataDirError as err:
             raise StartupError(str(err)) from err
-        self._closers.append(data.close)  # the first closer: it runs last
+        self._data = data  # released by stop() after every server, so nothing writes after
         return data
 
     def _dynamodb_answers(self) -> bool:
@@ -319,6 +320,9 @@ class LocalStack:
             if served.name != "API":
                 _shutdown(served)
         self._served.clear()
+        if self._data is not None:
+            self._data.close()
+            self._data = None
 
 
 def werkzeug_server(host: str, port: int, app: WSGIApplication) -> _Server:

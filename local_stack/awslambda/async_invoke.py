@@ -98,6 +98,9 @@ class AsyncInvoker:
     ) -> None:
         self._functions = dict(functions)
         self._queue = queue or InvocationQueue()
+        # What the last run left unfinished, read before anything new can be accepted, so that
+        # resume() never runs an event that this run's own submit() already handed to the pool.
+        self._left_over = self._queue.pending()
         self._runtime = runtime
         self._retry_delays = tuple(retry_delays)
         self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="async-invoke")
@@ -120,7 +123,7 @@ class AsyncInvoker:
 
     def resume(self) -> int:
         """Run what the queue accepted before the last stop and never finished; count them."""
-        pending = self._queue.pending()
+        pending, self._left_over = self._left_over, []
         for invocation in pending:
             function = self._functions.get(invocation.function_name)
             if function is None:
@@ -149,6 +152,10 @@ class AsyncInvoker:
                 result = InvocationResult(error={"errorMessage": str(err), "errorType": "Local"})
             if not result.failed:
                 self._queue.finish(invocation_id)
+                return result
+            if self._stopping.is_set():
+                # The stack is stopping (its workers were stopped mid-run): not a real failure.
+                # The event stays queued and runs at the next start.
                 return result
             if attempt < attempts:
                 delay = self._retry_delays[attempt - 1]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,6 +35,7 @@ WRITES = frozenset(
     {"CreateTable", "DeleteTable", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
      "TransactWriteItems"}
 )  # fmt: skip
+logger = logging.getLogger("local_stack.dynamodb")
 _TARGET_PREFIX = "DynamoDB_20120810."
 _RESTORE_BATCH = 25  # BatchWriteItem's limit
 _SCHEMA = """
@@ -69,7 +72,14 @@ class DurableDynamoDB:
             with self._lock:
                 status, headers, payload = self._call(environ, operation, body)
                 if status.startswith("2") and operation in WRITES:
-                    self._record(operation, json.loads(body or b"{}"))
+                    try:
+                        self._record(operation, json.loads(body or b"{}"))
+                    except Exception:
+                        # moto applied a write the journal does not have. End this process
+                        # before answering: the supervisor starts a fresh one from the journal,
+                        # and the client (botocore retries) sends the write again.
+                        logger.critical("the DynamoDB journal failed", exc_info=True)
+                        os._exit(1)
         start_response(status, headers)
         return [payload]
 

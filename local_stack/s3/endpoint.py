@@ -214,7 +214,14 @@ class S3Endpoint:
             if journaled and self._journal is not None and 200 <= response.status_code < 300:
                 response.read()  # moto has finished the write once its answer is read whole
                 data = body.data if body is not None else b""
-                journal.record_write(self._journal, request, data, self._key_locks)
+                try:
+                    journal.record_write(self._journal, request, data, self._key_locks)
+                except Exception as err:
+                    # moto applied the write but the disk does not have it: never answer 2xx.
+                    logger.exception("The S3 journal could not keep %s", request.key or "a write")
+                    raise errors.S3Error(
+                        500, "InternalError", "We encountered an internal error. Please try again."
+                    ) from err
             return response
 
     def _call_backend(self, environ: WSGIEnvironment) -> _BackendResponse:

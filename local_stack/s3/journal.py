@@ -100,7 +100,7 @@ class ObjectJournal:
         bucket = _s3_backend().buckets.get(bucket_name)
         live = {
             upload_id: upload
-            for upload_id, upload in (bucket.multiparts.items() if bucket is not None else [])
+            for upload_id, upload in (list(bucket.multiparts.items()) if bucket is not None else [])
             if upload.key_name == key_name
         }
         rows = self._db.execute(
@@ -172,7 +172,9 @@ class ObjectJournal:
             count += 1
         for upload_id, bucket_name, _key, raw in self._db.execute("SELECT * FROM uploads"):
             bucket = backend.buckets.get(bucket_name)
-            if bucket is None:
+            if bucket is None:  # kept on disk, like the objects of a bucket no longer declared
+                rows = self._db.execute("SELECT blob FROM parts WHERE upload_id = ?", (upload_id,))
+                referenced |= {blob for (blob,) in rows}
                 continue
             upload: Any = FakeMultipart.__new__(FakeMultipart)
             vars(upload).update(_loads(raw))

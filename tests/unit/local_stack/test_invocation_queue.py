@@ -171,3 +171,48 @@ def test_a_queued_event_of_a_function_the_template_dropped_is_discarded_on_resum
 
     assert runtime.calls == []
     assert InvocationQueue(path).pending() == []
+
+
+def test_an_event_accepted_during_this_start_is_not_resumed_a_second_time(
+    functions: dict[str, FunctionModel], path: Path, invokers: list[AsyncInvoker]
+) -> None:
+    # A schedule or an upload may submit before the stack calls resume(): that event is this
+    # run's own, not one the last run left over.
+    release = threading.Event()
+
+    class Slow(Runtime):
+        def invoke(self, function_name: str, event: Any, request_id: str = "") -> InvocationResult:
+            answer = super().invoke(function_name, event, request_id)
+            release.wait(timeout=5)
+            return answer
+
+    runtime = Slow()
+    invoker = _invoker(functions, runtime, path, invokers)
+    running = invoker.submit(FUNCTION, EVENT)
+    assert runtime.called.wait(timeout=5)  # accepted and still running when resume() comes
+
+    assert invoker.resume() == 0
+    release.set()
+    assert not running.result(timeout=5).failed
+    _wait_until_resumed_events_finish(path)
+    assert len(runtime.calls) == 1
+
+
+def test_a_last_attempt_stopped_by_the_stack_stopping_stays_queued_not_dead_lettered(
+    functions: dict[str, FunctionModel], path: Path, invokers: list[AsyncInvoker]
+) -> None:
+    holder: list[AsyncInvoker] = []
+
+    class StoppedMidRun(Runtime):
+        def invoke(self, function_name: str, event: Any, request_id: str = "") -> InvocationResult:
+            holder[0].stop_retrying()  # Ctrl-C: the stack stops its workers during this attempt
+            super().invoke(function_name, event, request_id)
+            return FAILURE
+
+    invoker = _invoker(functions, StoppedMidRun(), path, invokers)
+    holder.append(invoker)
+
+    assert invoker.submit(FUNCTION, EVENT).result(timeout=5).failed
+
+    assert invoker.dead_letters == []
+    assert [p.event for p in InvocationQueue(path).pending()] == [EVENT]
