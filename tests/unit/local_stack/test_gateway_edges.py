@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local_stack.apigateway import Gateway, HttpRequest, HttpResponse, make_server, make_wsgi_app
+from local_stack.apigateway import Gateway, HttpResponse, make_server, make_wsgi_app
 from local_stack.apigateway.gateway import MAX_EVENT_BYTES
 from local_stack.apigateway.validation import ecma_regex
 from local_stack.awslambda.invocation import InvocationResult
 from local_stack.cloudformation.loader import load_stack
+from tests.helpers.gateway import last_header, send_json, served
 
 ROOT = Path(__file__).resolve().parents[3]
 API = load_stack(ROOT / "template.yaml").api
@@ -45,27 +45,11 @@ def gateway(recorder: Recorder) -> Gateway:
     return Gateway(dict(API.swagger), API.stage, recorder, {KEY: "key-id"})
 
 
-def call(
-    gateway: Gateway,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: list[tuple[str, str]] | None = None,
-) -> HttpResponse:
-    all_headers = [("Content-Type", "application/json"), *(headers or [])]
-    return gateway.handle(HttpRequest(method, f"/dev{path}", [], all_headers, body))
-
-
-def header(response: HttpResponse, name: str) -> str | None:
-    values = [value for key, value in response.headers if key.lower() == name.lower()]
-    return values[-1] if values else None
-
-
 def assert_refused(response: HttpResponse, status: int, code: str) -> dict[str, Any]:
     """A gateway refusal: its status, ``{"message", "code"}`` and the CORS header."""
     assert response.status == status
-    assert header(response, "Content-Type") == "application/json"
-    assert header(response, "Access-Control-Allow-Origin") == "*"
+    assert last_header(response, "Content-Type") == "application/json"
+    assert last_header(response, "Access-Control-Allow-Origin") == "*"
     document: dict[str, Any] = json.loads(response.body)
     assert set(document) == {"message", "code"}
     assert document["code"] == code
@@ -92,14 +76,16 @@ def nested(depth: int, kind: str) -> bytes:
 def test_json_nested_to_any_depth_is_a_400_bad_request_body_with_cors(
     gateway: Gateway, recorder: Recorder, method: str, path: str, kind: str, depth: int
 ) -> None:
-    response = call(gateway, method, path, nested(depth, kind), [("x-api-key", KEY)])
+    response = send_json(gateway, method, path, nested(depth, kind), [("x-api-key", KEY)])
 
     assert_refused(response, 400, "BadRequestBody")
     assert recorder.calls == []
 
 
 def test_json_too_deep_to_parse_says_so(gateway: Gateway) -> None:
-    document = assert_refused(call(gateway, "POST", "/file", b"[" * 1000), 400, "BadRequestBody")
+    document = assert_refused(
+        send_json(gateway, "POST", "/file", b"[" * 1000), 400, "BadRequestBody"
+    )
 
     assert "nested too deeply" in document["message"]
 
@@ -129,7 +115,7 @@ def test_a_type_with_a_line_break_control_or_unicode_space_is_refused_before_the
 ) -> None:
     body = json.dumps({"name": "a.txt", "size": 1, "type": mime_type}).encode()
 
-    document = assert_refused(call(gateway, "POST", "/file", body), 400, "BadRequestBody")
+    document = assert_refused(send_json(gateway, "POST", "/file", body), 400, "BadRequestBody")
 
     assert "ECMA 262 regex" in document["message"]
     assert recorder.calls == []
@@ -141,7 +127,7 @@ def test_a_type_with_a_token_or_quoted_parameter_reaches_the_function(
 ) -> None:
     body = json.dumps({"name": "a.txt", "size": 1, "type": mime_type}).encode()
 
-    assert call(gateway, "POST", "/file", body).status == 200
+    assert send_json(gateway, "POST", "/file", body).status == 200
     assert [name for name, _ in recorder.calls] == ["CreateFileFunction"]
 
 
@@ -170,7 +156,7 @@ def test_a_request_whose_event_is_over_lambdas_6_mb_gets_413_with_cors(
     gateway: Gateway, recorder: Recorder
 ) -> None:
     # The body alone is exactly at the limit; the event adds the headers and the context.
-    response = call(gateway, "DELETE", f"/file/{ID}", b"x" * MAX_EVENT_BYTES)
+    response = send_json(gateway, "DELETE", f"/file/{ID}", b"x" * MAX_EVENT_BYTES)
 
     document = assert_refused(response, 413, "RequestTooLarge")
     assert document["message"] == "Request Too Long"
@@ -180,14 +166,14 @@ def test_a_request_whose_event_is_over_lambdas_6_mb_gets_413_with_cors(
 def test_big_headers_count_towards_the_event(gateway: Gateway, recorder: Recorder) -> None:
     headers = [(f"X-Filler-{n}", "h" * 60_000) for n in range(110)]
 
-    assert_refused(call(gateway, "GET", "/config", headers=headers), 413, "RequestTooLarge")
+    assert_refused(send_json(gateway, "GET", "/config", headers=headers), 413, "RequestTooLarge")
     assert recorder.calls == []
 
 
 def test_a_request_whose_event_fits_reaches_the_function(
     gateway: Gateway, recorder: Recorder
 ) -> None:
-    response = call(gateway, "DELETE", f"/file/{ID}", b"x" * (MAX_EVENT_BYTES - 8192))
+    response = send_json(gateway, "DELETE", f"/file/{ID}", b"x" * (MAX_EVENT_BYTES - 8192))
 
     assert response.status == 200
     assert [name for name, _ in recorder.calls] == ["RevertFileFunction"]
@@ -200,7 +186,7 @@ def test_a_request_whose_event_fits_reaches_the_function(
 def test_an_api_key_with_whitespace_around_it_is_403(
     gateway: Gateway, recorder: Recorder, sent: str
 ) -> None:
-    response = call(gateway, "PUT", "/files", json.dumps([ID]).encode(), [("x-api-key", sent)])
+    response = send_json(gateway, "PUT", "/files", json.dumps([ID]).encode(), [("x-api-key", sent)])
 
     assert_refused(response, 403, "Forbidden")
     assert recorder.calls == []
@@ -209,7 +195,7 @@ def test_an_api_key_with_whitespace_around_it_is_403(
 def test_other_header_values_reach_the_event_without_the_whitespace_around_them(
     gateway: Gateway, recorder: Recorder
 ) -> None:
-    call(gateway, "GET", "/config", headers=[("X-Padded", " \tvalue \t")])
+    send_json(gateway, "GET", "/config", headers=[("X-Padded", " \tvalue \t")])
 
     assert recorder.calls[-1][1]["headers"]["X-Padded"] == "value"
 
@@ -220,14 +206,8 @@ def test_other_header_values_reach_the_event_without_the_whitespace_around_them(
 @pytest.fixture
 def api_port(gateway: Gateway) -> Iterator[int]:
     server = make_server("127.0.0.1", 0, make_wsgi_app(gateway), refusal=gateway.refusal)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(server) as port:
+        yield port
 
 
 def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -14,6 +14,7 @@ from local_stack.apigateway import Gateway, HttpRequest, HttpResponse, Quota, Th
 from local_stack.awslambda.invocation import InvocationResult
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 from local_stack.cloudformation.loader import load_stack
+from tests.helpers.gateway import last_header, send_json
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = "test-key-value"
@@ -80,29 +81,13 @@ def gateway(recorder: Recorder) -> Gateway:
     return Gateway(SWAGGER, "dev", recorder, {KEY: "key-id"})
 
 
-def _call(
-    gateway: Gateway,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: list[tuple[str, str]] | None = None,
-) -> HttpResponse:
-    all_headers = [("Content-Type", "application/json"), *(headers or [])]
-    return gateway.handle(HttpRequest(method, f"/dev{path}", [], all_headers, body))
-
-
-def _header(response: HttpResponse, name: str) -> str | None:
-    values = [value for key, value in response.headers if key.lower() == name.lower()]
-    return values[-1] if values else None
-
-
 def _assert_gateway_error_with_cors(
     response: HttpResponse, status: int, message: str, code: str
 ) -> None:
     """A gateway error: the status, ``{"message", "code"}`` and the CORS header."""
     assert response.status == status
     assert json.loads(response.body) == {"message": message, "code": code}
-    assert _header(response, "Access-Control-Allow-Origin") == "*"
+    assert last_header(response, "Access-Control-Allow-Origin") == "*"
 
 
 def _body_for(path: str) -> bytes:
@@ -113,13 +98,13 @@ def _body_for(path: str) -> bytes:
 def test_each_route_reaches_its_function_with_a_key_exactly_where_security_says(
     gateway: Gateway, recorder: Recorder, method: str, path: str, function: str, keyed: bool
 ) -> None:
-    without_key = _call(gateway, method, path, _body_for(path))
+    without_key = send_json(gateway, method, path, _body_for(path))
     if keyed:
         assert without_key.status == 403
         assert json.loads(without_key.body) == {"message": "Forbidden", "code": "Forbidden"}
-        assert _header(without_key, "Access-Control-Allow-Origin") == "*"
+        assert last_header(without_key, "Access-Control-Allow-Origin") == "*"
         assert recorder.calls == []
-        with_key = _call(gateway, method, path, _body_for(path), [("x-api-key", KEY)])
+        with_key = send_json(gateway, method, path, _body_for(path), [("x-api-key", KEY)])
         assert with_key.status == 200
     else:
         assert without_key.status == 200
@@ -134,9 +119,9 @@ def test_every_path_answers_a_cors_preflight_from_its_mock(
         HttpRequest("OPTIONS", f"/dev{path}", [], [("Origin", "http://127.0.0.1:8080")], b"")
     )
     assert response.status == 200
-    assert _header(response, "Access-Control-Allow-Origin") == "*"
-    assert "X-Api-Key" in (_header(response, "Access-Control-Allow-Headers") or "")
-    assert "OPTIONS" in (_header(response, "Access-Control-Allow-Methods") or "")
+    assert last_header(response, "Access-Control-Allow-Origin") == "*"
+    assert "X-Api-Key" in (last_header(response, "Access-Control-Allow-Headers") or "")
+    assert "OPTIONS" in (last_header(response, "Access-Control-Allow-Methods") or "")
     assert recorder.calls == []
 
 
@@ -161,11 +146,11 @@ def test_every_path_answers_a_cors_preflight_from_its_mock(
 def test_create_file_rejects_bad_bodies_before_the_function(
     gateway: Gateway, recorder: Recorder, body: bytes
 ) -> None:
-    response = _call(gateway, "POST", "/file", body)
+    response = send_json(gateway, "POST", "/file", body)
     assert response.status == 400
     assert json.loads(response.body)["message"].startswith("Invalid request body")
     assert json.loads(response.body)["code"] == "BadRequestBody"
-    assert _header(response, "Access-Control-Allow-Origin") == "*"
+    assert last_header(response, "Access-Control-Allow-Origin") == "*"
     assert recorder.calls == []
 
 
@@ -177,7 +162,7 @@ def test_id_list_routes_reject_bad_bodies_before_the_function(
     gateway: Gateway, recorder: Recorder, method: str, ids: Any
 ) -> None:
     body = json.dumps(ids).encode()
-    response = _call(gateway, method, "/files", body, [("x-api-key", KEY)])
+    response = send_json(gateway, method, "/files", body, [("x-api-key", KEY)])
     assert response.status == 400
     assert json.loads(response.body)["message"].startswith("Invalid request body")
     assert json.loads(response.body)["code"] == "BadRequestBody"
@@ -202,7 +187,7 @@ def test_hundred_ids_and_query_flags_reach_describe(gateway: Gateway, recorder: 
 def test_revert_without_token_reaches_the_handler_which_owns_the_403(
     gateway: Gateway, recorder: Recorder
 ) -> None:
-    response = _call(gateway, "DELETE", f"/file/{ID}")
+    response = send_json(gateway, "DELETE", f"/file/{ID}")
     assert response.status == 200
     event = recorder.calls[-1][1]
     assert event["pathParameters"] == {"id": ID}
@@ -210,7 +195,7 @@ def test_revert_without_token_reaches_the_handler_which_owns_the_403(
 
 
 def test_unknown_route_gets_403_with_cors(gateway: Gateway) -> None:
-    response = _call(gateway, "GET", "/files")
+    response = send_json(gateway, "GET", "/files")
     _assert_gateway_error_with_cors(
         response, 403, "Missing Authentication Token", "MissingAuthenticationToken"
     )
@@ -220,7 +205,7 @@ def test_function_failure_gets_502_with_cors() -> None:
     def failing(function_name: str, event: dict[str, Any]) -> InvocationResult:
         return InvocationResult(error={"errorMessage": "boom", "errorType": "KeyError"})
 
-    response = _call(Gateway(SWAGGER, "dev", failing, {}), "GET", "/config")
+    response = send_json(Gateway(SWAGGER, "dev", failing, {}), "GET", "/config")
     _assert_gateway_error_with_cors(response, 502, "Internal server error", "Default5XX")
 
 
@@ -266,7 +251,7 @@ def test_create_file_rejects_a_type_the_function_would_refuse(
     gateway: Gateway, recorder: Recorder, type_: str, expected: str
 ) -> None:
     body = json.dumps({"name": "a.txt", "size": 1, "type": type_}).encode()
-    response = _call(gateway, "POST", "/file", body)
+    response = send_json(gateway, "POST", "/file", body)
     assert response.status == 400
     document = json.loads(response.body)
     assert expected in document["message"]
@@ -279,14 +264,14 @@ def test_create_file_passes_an_empty_or_padded_type_to_the_function(
     gateway: Gateway, recorder: Recorder, type_: str
 ) -> None:
     body = json.dumps({"name": "a.txt", "size": 1, "type": type_}).encode()
-    assert _call(gateway, "POST", "/file", body).status == 200
+    assert send_json(gateway, "POST", "/file", body).status == 200
     assert [name for name, _ in recorder.calls] == ["CreateFileFunction"]
 
 
 def test_a_body_over_10_mb_gets_413_request_too_large_with_cors(
     gateway: Gateway, recorder: Recorder
 ) -> None:
-    response = _call(gateway, "POST", "/file", b" " * (10 * 1024 * 1024 + 1))
+    response = send_json(gateway, "POST", "/file", b" " * (10 * 1024 * 1024 + 1))
     _assert_gateway_error_with_cors(response, 413, "Request Too Long", "RequestTooLarge")
     assert recorder.calls == []
 
@@ -297,7 +282,7 @@ def test_a_function_slower_than_the_integration_timeout_gets_504_with_cors() -> 
         return InvocationResult(payload={"statusCode": 200, "body": "{}"})
 
     gateway = Gateway(SWAGGER, "dev", slow, {}, integration_timeout_s=0.05)
-    response = _call(gateway, "GET", "/config")
+    response = send_json(gateway, "GET", "/config")
     _assert_gateway_error_with_cors(
         response, 504, "Endpoint request timed out", "IntegrationTimeout"
     )
@@ -305,8 +290,8 @@ def test_a_function_slower_than_the_integration_timeout_gets_504_with_cors() -> 
 
 def test_the_usage_plan_quota_answers_429_quota_exceeded(recorder: Recorder) -> None:
     gateway = Gateway(SWAGGER, "dev", recorder, {KEY: "key-id"}, quota=Quota(1, "DAY"))
-    first = _call(gateway, "POST", "/files", VALID_BODIES["/files"], [("x-api-key", KEY)])
-    second = _call(gateway, "POST", "/files", VALID_BODIES["/files"], [("x-api-key", KEY)])
+    first = send_json(gateway, "POST", "/files", VALID_BODIES["/files"], [("x-api-key", KEY)])
+    second = send_json(gateway, "POST", "/files", VALID_BODIES["/files"], [("x-api-key", KEY)])
     assert (first.status, second.status) == (200, 429)
     assert json.loads(second.body) == {"message": "Limit Exceeded", "code": "QuotaExceeded"}
-    assert _header(second, "Access-Control-Allow-Origin") == "*"
+    assert last_header(second, "Access-Control-Allow-Origin") == "*"

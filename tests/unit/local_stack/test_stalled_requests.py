@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from local_stack import stack
 from local_stack.http.keep_alive import KEEP_ALIVE_TIMEOUT_SECONDS
+from tests.helpers.gateway import served
 
 # Patched into the server for these tests; the socket's own bound only keeps a failure from
 # hanging the suite (a server that never drops the connection fails the test, not by a clock).
@@ -31,14 +31,8 @@ def echo_length(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]
 def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch.setattr(stack, "STALLED_REQUEST_TIMEOUT_SECONDS", STALL_SECONDS)
     server = stack.werkzeug_server("127.0.0.1", 0, echo_length)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(server) as port:
+        yield port
 
 
 def received_until_closed(connection: socket.socket) -> bytes:
