@@ -297,6 +297,10 @@ class S3Endpoint:
         headers.update(self._id_headers(request_id, host_id))
         if request.method != "OPTIONS":
             headers.update(cors.response_headers(rules, request.headers, request.method))
+        if request.method in ("PUT", "POST"):
+            # The refused body may not have been read: closing the connection (as S3 does on such
+            # errors) lets a client still sending it, such as a browser XHR, see the error at once.
+            headers["Connection"] = "close"
         start_response(f"{err.status} {HTTPStatus(err.status).phrase}", list(headers.items()))
         return [body]
 
