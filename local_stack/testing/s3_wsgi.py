@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -118,6 +120,17 @@ def boto3_client(
     return client
 
 
+def sha256_b64(data: bytes) -> str:
+    """The base64 SHA-256 S3 names ``x-amz-checksum-sha256`` / ``ChecksumSHA256``."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+def composite_sha256(parts: list[bytes]) -> str:
+    """S3's composite checksum of a multipart object: base64(sha256(d1 || ... || dN))-N."""
+    joined = b"".join(hashlib.sha256(part).digest() for part in parts)
+    return f"{base64.b64encode(hashlib.sha256(joined).digest()).decode('ascii')}-{len(parts)}"
+
+
 class Clock:
     """A settable clock for the endpoint (``clock=``), starting at the real time."""
 
@@ -205,6 +218,32 @@ class LocalS3:
         )
         headers = {"Content-Type": content_type, "Content-Length": str(size), "If-None-Match": "*"}
         return url, headers
+
+    def start_multipart(self, key: str, content_type: str = "application/zip") -> str:
+        """CreateMultipartUpload as Filestore's API creates it (SHA-256 part checksums)."""
+        return self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
+        )["UploadId"]
+
+    def presigned_part(
+        self, key: str, upload_id: str, number: int, data: bytes, expires: int = 300
+    ) -> tuple[str, dict[str, str]]:
+        """An UploadPart URL signing the part's Content-Length and SHA-256, and its headers."""
+        checksum = sha256_b64(data)
+        url = self.client.generate_presigned_url(
+            "upload_part",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "UploadId": upload_id,
+                "PartNumber": number,
+                "ContentLength": len(data),
+                "ChecksumSHA256": checksum,
+            },
+            ExpiresIn=expires,
+            HttpMethod="PUT",
+        )
+        return url, {"Content-Length": str(len(data)), "x-amz-checksum-sha256": checksum}
 
     def presigned_get(self, key: str, expires: int = 300, **params: Any) -> str:
         return self.client.generate_presigned_url(
