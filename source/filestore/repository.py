@@ -107,7 +107,14 @@ class FileRepository:
         return records
 
     def mark_uploaded(
-        self, file_id: str, *, size: int, content_type: str, now: datetime, store: bool
+        self,
+        file_id: str,
+        *,
+        size: int,
+        content_type: str,
+        now: datetime,
+        store: bool,
+        checksum_sha256: str | None = None,
     ) -> WriteOutcome:
         """Record the upload S3 reported (and, in store-on-upload mode, store the file)."""
         values: dict[str, AttributeValueTypeDef] = {
@@ -116,6 +123,9 @@ class FileRepository:
             ":type": {"S": content_type},
         }
         expression = "SET uploaded_at = :now, #size = :size, #type = :type"
+        if checksum_sha256 is not None:
+            expression += ", checksum_sha256 = :checksum"
+            values[":checksum"] = {"S": checksum_sha256}
         if store:
             expression += ", stored_at = :now " + REMOVE_EXPIRY
         return self._update(
@@ -127,6 +137,18 @@ class FileRepository:
             ),
             values=values,
             names={"#size": "size", "#type": "type"},
+        )
+
+    def extend_expiry(self, file_id: str, *, expire_at: int, token_hash: str) -> WriteOutcome:
+        """Move a pending, expiring file's ``expire_at`` (its upload made progress)."""
+        return self._update(
+            file_id,
+            "SET expire_at = :expire_at",
+            condition=(
+                "attribute_exists(expire_at) AND attribute_not_exists(uploaded_at)"
+                " AND attribute_not_exists(deleted_at) AND revert_token_hash = :token_hash"
+            ),
+            values={":expire_at": {"N": str(expire_at)}, ":token_hash": {"S": token_hash}},
         )
 
     def mark_stored(self, file_id: str, *, now: datetime) -> WriteOutcome:
@@ -157,6 +179,9 @@ class FileRepository:
             conditions.append("revert_token_hash = :token_hash")
             values[":token_hash"] = {"S": token_hash}
         if expired:
+            # Due still: a part signing since the index was read moves expire_at on.
+            conditions.append("expire_at <= :due")
+            values[":due"] = {"N": str(int(now.timestamp()))}
             expression += ", expired = :expired"
             values[":expired"] = {"BOOL": True}
         return self._update(file_id, expression, condition=" AND ".join(conditions), values=values)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
 from collections.abc import Callable
@@ -16,46 +14,44 @@ from filestore.errors import (
     AlreadyStored,
     ChangedDuringRevert,
     FileNotFound,
-    InvalidRevertToken,
     NotInThisMode,
 )
-from filestore.models import FileId, FileRecord, Status, expiry_shard_of
+from filestore.models import FileId, FileRecord, Status, UploadKind, expiry_shard_of
+from filestore.multipart import MultipartUploads, authorized_record
 from filestore.observability import Metric, count, logger
+from filestore.parts import PartPlan, plan_parts
 from filestore.repository import FileRepository, WriteOutcome
 from filestore.results import (
     BatchProblem,
     BatchResult,
     ClientConfig,
+    CompletedUpload,
     DescribedFile,
     ExpiryTally,
+    HeldParts,
+    PartUpload,
     Upload,
     UploadEventOutcome,
 )
 from filestore.storage import ObjectStorage, StoredObject
+from filestore.tokens import hash_token, new_token
 from filestore.validation import FILE_ID, MAX_BATCH_SIZE, MAX_NAME_LENGTH
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
 
-    from filestore.validation import NewFile
+    from filestore.validation import NewFile, PartRequest
     from runtime_context import Settings
 
 Clock = Callable[[], datetime]
 ID_ATTEMPTS = 3
+__all__ = ["FileService", "hash_token", "utc_now"]
 
 
 def utc_now() -> datetime:
     """The default clock."""
     return datetime.now(UTC)
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 hex digest of a revert token: the only form in which it is kept.
-
-    Any header value hashes (a lone surrogate just cannot match), so it is a 403, never a 500.
-    """
-    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 class FileService:
@@ -69,6 +65,7 @@ class FileService:
         clock: Clock = utc_now,
         *,
         query_page_size: int | None = None,
+        parts_page_size: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
@@ -77,7 +74,14 @@ class FileService:
             dynamodb_client, settings.table_name, query_page_size=query_page_size, sleep=sleep
         )
         self._objects = ObjectStorage(
-            s3_client, settings.bucket_name, url_expiration=settings.signed_url_expiration
+            s3_client,
+            settings.bucket_name,
+            url_expiration=settings.signed_url_expiration,
+            parts_page_size=parts_page_size,
+            sleep=sleep,
+        )
+        self._multipart = MultipartUploads(
+            settings, self._files, self._objects, self._now, self._record_reported_upload
         )
 
     # ---- public API -------------------------------------------------------------------------
@@ -91,31 +95,50 @@ class FileService:
             url_expiration=self.settings.signed_url_expiration,
             max_name_length=MAX_NAME_LENGTH,
             max_batch_size=MAX_BATCH_SIZE,
+            multipart_threshold=self.settings.multipart_threshold,
+            part_size=self.settings.part_size,
         )
 
     def create_upload(self, new_file: NewFile) -> Upload:
-        """POST /file: a pending record and a presigned PUT URL for exactly this file."""
+        """POST /file: a pending record and either a presigned PUT for exactly this file (below
+        MultipartThreshold) or a multipart upload with its part plan."""
         now = self._now()
-        token = secrets.token_urlsafe(32)
-        record = self._insert_pending(new_file, token, now)
-        request = self._objects.presign_upload(
-            record.id, content_type=record.type, content_length=record.size
-        )
+        token = new_token()
+        multipart = new_file.size >= self.settings.multipart_threshold
+        plan = plan_parts(new_file.size, self.settings.part_size) if multipart else None
+        record = self._insert_pending(new_file, token, now, plan)
         count(Metric.FILES_REQUESTED)
         details = {"file_id": record.id, "size": record.size, "type": record.type}
-        logger.info("upload requested", extra=details)
+        logger.info("upload requested", extra={**details, "upload": record.upload_kind.value})
+        if plan is not None:
+            expires_at = now + timedelta(seconds=self.settings.upload_timeout)
+            return Upload(record.id, UploadKind.MULTIPART, expires_at, token, plan=plan)
+        request = self._objects.presign_upload(
+            record.id,
+            content_type=record.type,
+            content_length=record.size,
+            checksum_sha256=new_file.checksum_sha256,
+        )
         expires_at = now + timedelta(seconds=self.settings.signed_url_expiration)
-        return Upload(file_id=record.id, request=request, expires_at=expires_at, revert_token=token)
+        return Upload(record.id, UploadKind.SINGLE, expires_at, token, request=request)
+
+    def sign_parts(
+        self, file_id: FileId, token: str, requests: list[PartRequest]
+    ) -> list[PartUpload]:
+        """POST /file/{id}/parts: presigned UploadParts; the upload counts as active."""
+        return self._multipart.sign(file_id, token, requests)
+
+    def held_parts(self, file_id: FileId, token: str) -> HeldParts:
+        """GET /file/{id}/parts: the parts S3 holds, for resuming."""
+        return self._multipart.held(file_id, token)
+
+    def complete_upload(self, file_id: FileId, token: str) -> CompletedUpload:
+        """POST /file/{id}/complete: complete a multipart upload that holds every planned part."""
+        return self._multipart.complete(file_id, token)
 
     def revert(self, file_id: FileId, token: str) -> FileId:
         """DELETE /file/{id}: the uploader takes back a file it has not stored."""
-        record = self._files.get(file_id)
-        if record is None:
-            raise FileNotFound(f"file {file_id} does not exist")
-        if record.revert_token_hash is None or not hmac.compare_digest(
-            hash_token(token), record.revert_token_hash
-        ):
-            raise InvalidRevertToken("the revert token does not match this file")
+        record = authorized_record(self._files, file_id, token)
         if record.deleted_at is None:
             self._refuse_revert_if_stored(record)
             outcome = self._files.mark_deleted(
@@ -131,7 +154,7 @@ class FileService:
             elif outcome.before.deleted_at is None:
                 self._refuse_revert_if_stored(outcome.before)  # a store won the race
                 raise ChangedDuringRevert(f"file {file_id} changed during the revert; try again")
-        self._finish_deletion(file_id)
+        self._finish_deletion(file_id, record.upload_id)
         logger.info("file reverted", extra={"file_id": file_id})
         return file_id
 
@@ -191,7 +214,8 @@ class FileService:
                 continue
             if outcome.applied:
                 count(Metric.FILES_DELETED)
-            self._finish_deletion(file_id)  # also retries an unfinished earlier deletion
+            # Also retries an unfinished earlier deletion.
+            self._finish_deletion(file_id, _upload_id_before(outcome))
             done.append(file_id)
         logger.info("files deleted", extra={"deleted": len(done), "problems": len(problems)})
         return BatchResult(done=tuple(done), problems=problems)
@@ -233,12 +257,14 @@ class FileService:
         expired = finished = skipped = 0
         for entry in self._files.expiring(now):
             if entry.deletion_started:
-                self._finish_deletion(entry.id)
+                # The index projects no upload id; a multipart upload is named in the item.
+                record = self._files.get(entry.id)
+                self._finish_deletion(entry.id, record.upload_id if record else None)
                 finished += 1
                 continue
             outcome = self._files.mark_deleted(entry.id, now=now, unless_stored=True, expired=True)
             if outcome.applied:
-                self._finish_deletion(entry.id)
+                self._finish_deletion(entry.id, _upload_id_before(outcome))
                 expired += 1
             else:
                 skipped += 1  # a concurrent store or delete won
@@ -252,11 +278,18 @@ class FileService:
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC).replace(microsecond=0)
 
-    def _insert_pending(self, new_file: NewFile, token: str, now: datetime) -> FileRecord:
+    def _insert_pending(
+        self, new_file: NewFile, token: str, now: datetime, plan: PartPlan | None
+    ) -> FileRecord:
+        """The pending record; a multipart upload is created first, and aborted if no record
+        can name it (the lifecycle rule is only the backstop)."""
         temporary = not self.settings.store_on_upload
         expire_at = int(now.timestamp()) + self.settings.upload_timeout
         for _attempt in range(ID_ATTEMPTS):
             file_id = FileId(secrets.token_hex(16))
+            upload_id = None
+            if plan is not None:
+                upload_id = self._objects.start_multipart(file_id, content_type=new_file.type)
             record = FileRecord(
                 id=file_id,
                 name=new_file.name,
@@ -266,9 +299,20 @@ class FileService:
                 revert_token_hash=hash_token(token),
                 expiry_shard=expiry_shard_of(file_id) if temporary else None,
                 expire_at=expire_at if temporary else None,
+                upload_id=upload_id,
+                part_size=plan.part_size if plan is not None else None,
+                checksum_sha256=new_file.checksum_sha256,
             )
-            if self._files.put_new(record):
+            try:
+                inserted = self._files.put_new(record)
+            except Exception:
+                if upload_id is not None:
+                    self._objects.abort_multipart(file_id, upload_id)
+                raise
+            if inserted:
                 return record
+            if upload_id is not None:
+                self._objects.abort_multipart(file_id, upload_id)
         raise RuntimeError(f"no free file id after {ID_ATTEMPTS} random draws")
 
     def _refuse_revert_if_stored(self, record: FileRecord) -> None:
@@ -305,6 +349,7 @@ class FileService:
             content_type=stored_object.content_type,
             now=now,
             store=store,
+            checksum_sha256=stored_object.checksum_sha256,
         )
         if outcome.applied:
             count(Metric.FILES_UPLOADED)
@@ -317,6 +362,20 @@ class FileService:
             )
         return outcome
 
-    def _finish_deletion(self, file_id: str) -> None:
+    def _record_reported_upload(
+        self, file_id: FileId, stored_object: StoredObject, now: datetime, store: bool
+    ) -> WriteOutcome:
+        return self._mark_uploaded(file_id, stored_object, now, store=store)
+
+    def _finish_deletion(self, file_id: str, upload_id: str | None) -> None:
+        """Abort the multipart upload first (a complete racing it then fails, or its object is
+        removed next), delete the object, then drop the expiry attributes."""
+        if upload_id is not None:
+            self._objects.abort_multipart(file_id, upload_id)
         self._objects.delete(file_id)
         self._files.finish_deletion(file_id)
+
+
+def _upload_id_before(outcome: WriteOutcome) -> str | None:
+    """The multipart upload a record named before a write (None for a single upload)."""
+    return outcome.before.upload_id if outcome.before is not None else None

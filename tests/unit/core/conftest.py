@@ -46,6 +46,8 @@ BASE_ENVIRONMENT = {
     "ALLOWED_TYPES": "*",
     "ALLOWED_ORIGIN": "https://files.example.com",
     "UPLOAD_TIMEOUT": "3600",
+    "MULTIPART_THRESHOLD": "5242880",
+    "PART_SIZE": "5242880",
     "POWERTOOLS_SERVICE_NAME": "filestore",
     "POWERTOOLS_METRICS_NAMESPACE": "Filestore",
     "POWERTOOLS_TRACE_DISABLED": "true",
