@@ -54,7 +54,7 @@ class Traffic:
     @classmethod
     def of(cls, page: Page) -> Traffic:
         traffic = cls()
-        page.on("request", traffic.requests.append)
+        page.on("request", lambda request: traffic.requests.append(request))
         return traffic
 
     def api(self, method: str, path_suffix: str) -> list[Request]:
