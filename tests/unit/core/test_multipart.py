@@ -415,3 +415,52 @@ def test_a_complete_that_lost_the_race_records_the_winners_object(
 
     assert response.body == {"id": created["id"], "status": "uploaded"}
     assert files.item_count() == 1
+
+
+def test_the_complete_event_arriving_first_is_recorded_and_complete_agrees(
+    big: FileService, files: Files, aws: Aws
+) -> None:
+    data = file_bytes(SIZE)
+    created = post_file({"name": "big.bin", "size": SIZE}).body
+    send_parts(created, data, [1, 2, 3])
+    upload_id = (files.item(created["id"]) or {})["upload_id"]["S"]
+    listed = aws.s3.list_parts(Bucket=BUCKET_NAME, Key=created["id"], UploadId=upload_id)
+    aws.s3.complete_multipart_upload(
+        Bucket=BUCKET_NAME,
+        Key=created["id"],
+        UploadId=upload_id,
+        MultipartUpload={
+            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listed["Parts"]]
+        },
+    )
+
+    assert files.notify(created["id"]) == ["recorded"]  # s3:ObjectCreated:CompleteMultipartUpload
+    item = files.item(created["id"])
+    assert item is not None and item["size"] == {"N": str(SIZE)}
+    assert complete(created).body == {"id": created["id"], "status": "uploaded"}
+
+
+def test_in_store_on_upload_mode_a_completed_upload_is_stored(
+    make_service: Callable[..., FileService],
+) -> None:
+    make_service(MAX_FILE_SIZE=str(64 * MIB), STORE_ON_UPLOAD="True")
+    data = file_bytes(SIZE)
+    created = post_file({"name": "big.bin", "size": SIZE}).body
+    send_parts(created, data, [1, 2, 3])
+
+    assert complete(created).body == {"id": created["id"], "status": "stored"}
+    assert complete(created).body == {"id": created["id"], "status": "stored"}
+
+
+def test_an_expiry_that_read_the_index_before_a_part_signing_skips_the_file(
+    big: FileService, files: Files, aws: Aws, clock: FakeClock
+) -> None:
+    created = post_file({"name": "big.bin", "size": SIZE}).body
+    clock.advance(TIMEOUT)
+    expiring = list(big._files.expiring(clock()))  # the expiry's read of the index...
+    send_parts(created, file_bytes(SIZE), [1])  # ...then the upload shows activity
+
+    outcome = big._files.mark_deleted(expiring[0].id, now=clock(), unless_stored=True, expired=True)
+
+    assert not outcome.applied
+    assert multipart_uploads(aws) == [created["id"]]
