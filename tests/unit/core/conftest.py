@@ -245,6 +245,15 @@ class Files:
         item: dict[str, Any] | None = response.get("Item")
         return item
 
+    def interrupt_deletion(self, file_id: str) -> None:
+        """A deletion that marked the record and then stopped (a Lambda timed out, say)."""
+        self.aws.dynamodb.update_item(
+            TableName=TABLE_NAME,
+            Key={"id": {"S": file_id}},
+            UpdateExpression="SET deleted_at = :now",
+            ExpressionAttributeValues={":now": {"S": "2026-01-31T12:00:00Z"}},
+        )
+
     def object_exists(self, key: str) -> bool:
         listing = self.aws.s3.list_objects_v2(Bucket=BUCKET_NAME, Prefix=key)
         return any(entry["Key"] == key for entry in listing.get("Contents", []))

@@ -73,6 +73,16 @@ def send_parts(created: dict[str, Any], data: bytes, numbers: list[int]) -> list
     ]
 
 
+def complete_behind_the_api(aws: Aws, files: Files, file_id: str) -> None:
+    """CompleteMultipartUpload straight on S3, as a concurrent complete of the API would."""
+    upload_id = (files.item(file_id) or {})["upload_id"]["S"]
+    listed = aws.s3.list_parts(Bucket=BUCKET_NAME, Key=file_id, UploadId=upload_id)
+    parts: list[Any] = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listed["Parts"]]
+    aws.s3.complete_multipart_upload(
+        Bucket=BUCKET_NAME, Key=file_id, UploadId=upload_id, MultipartUpload={"Parts": parts}
+    )
+
+
 def multipart_uploads(aws: Aws) -> list[str]:
     return [u["Key"] for u in aws.s3.list_multipart_uploads(Bucket=BUCKET_NAME).get("Uploads", [])]
 
@@ -367,13 +377,7 @@ def test_expiry_finishing_an_earlier_deletion_still_aborts_the_upload(
     big: FileService, files: Files, aws: Aws, clock: FakeClock
 ) -> None:
     created = post_file({"name": "big.bin", "size": SIZE}).body
-    # A deletion that stopped after marking the record (the Lambda timed out, say).
-    aws.dynamodb.update_item(
-        TableName="filestore-test-FilesTable",
-        Key={"id": {"S": created["id"]}},
-        UpdateExpression="SET deleted_at = :now",
-        ExpressionAttributeValues={":now": {"S": "2026-01-31T12:00:00Z"}},
-    )
+    files.interrupt_deletion(created["id"])
     clock.advance(TIMEOUT)
 
     assert files.expire() == {"expired": 0, "finished": 1, "skipped": 0}
@@ -399,17 +403,8 @@ def test_a_complete_that_lost_the_race_records_the_winners_object(
     data = file_bytes(SIZE)
     created = post_file({"name": "big.bin", "size": SIZE}).body
     send_parts(created, data, [1, 2, 3])
-    upload_id = (files.item(created["id"]) or {})["upload_id"]["S"]
-    listed = aws.s3.list_parts(Bucket=BUCKET_NAME, Key=created["id"], UploadId=upload_id)
     # Another complete finished first: the upload is gone, the object is there, no record yet.
-    aws.s3.complete_multipart_upload(
-        Bucket=BUCKET_NAME,
-        Key=created["id"],
-        UploadId=upload_id,
-        MultipartUpload={
-            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listed["Parts"]]
-        },
-    )
+    complete_behind_the_api(aws, files, created["id"])
 
     response = complete(created)
 
@@ -423,16 +418,7 @@ def test_the_complete_event_arriving_first_is_recorded_and_complete_agrees(
     data = file_bytes(SIZE)
     created = post_file({"name": "big.bin", "size": SIZE}).body
     send_parts(created, data, [1, 2, 3])
-    upload_id = (files.item(created["id"]) or {})["upload_id"]["S"]
-    listed = aws.s3.list_parts(Bucket=BUCKET_NAME, Key=created["id"], UploadId=upload_id)
-    aws.s3.complete_multipart_upload(
-        Bucket=BUCKET_NAME,
-        Key=created["id"],
-        UploadId=upload_id,
-        MultipartUpload={
-            "Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listed["Parts"]]
-        },
-    )
+    complete_behind_the_api(aws, files, created["id"])
 
     assert files.notify(created["id"]) == ["recorded"]  # s3:ObjectCreated:CompleteMultipartUpload
     item = files.item(created["id"])
