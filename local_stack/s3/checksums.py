@@ -1,4 +1,4 @@
-"""S3 checksums: digests computed while a body streams by, and a multipart object's composite."""
+"""S3 checksums: digests of a streaming body, a multipart composite, kept with what they cover."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from botocore import httpchecksum
 
 from local_stack.s3 import errors
+from local_stack.s3.backend import s3_models
+from local_stack.s3.request import ReceivedRequest
+
+if TYPE_CHECKING:
+    from local_stack.s3.payload import ReceivedBody
 
 # The algorithms S3 names in x-amz-checksum-<algorithm> (other x-amz-checksum-* are settings).
 CHECKSUM_ALGORITHMS = frozenset(
@@ -99,3 +104,59 @@ def composite(algorithm: str, part_checksums: Iterable[str]) -> str:
     for value in part_checksums:
         checksum.update(raw_digest(value) or b"")
     return checksum.b64digest()
+
+
+# Kept with the object or part ------------------------------------------------------------------
+
+
+def keep(request: ReceivedRequest, body: ReceivedBody, *, part: bool) -> list[tuple[str, str]]:
+    """Store a PUT's or a part's verified checksum with it (moto drops it); its answer headers.
+
+    Called under the key's (or part's) lock, after the bytes are stored, before the journal.
+    """
+    if not body.checksums:
+        return []
+    algorithm, value = sorted(body.checksums.items())[0]
+    bucket = s3_models().buckets.get(request.bucket)
+    if bucket is None:
+        return []
+    if part:
+        upload = bucket.multiparts.get(request.query_value("uploadId") or "")
+        fake = upload.parts.get(int(request.query_value("partNumber") or 0)) if upload else None
+        kind = None
+    else:
+        versions = bucket.keys.getlist(request.key, [])
+        fake = versions[-1] if versions else None
+        kind = "FULL_OBJECT"  # AWS parity: a single PUT's checksum covers the whole object
+    if fake is None:
+        return []
+    fake.checksum_algorithm = algorithm.upper()
+    fake.checksum_value = value
+    fake.checksum_type = kind
+    headers = [(f"x-amz-checksum-{algorithm}", value)]
+    return headers + ([("x-amz-checksum-type", kind)] if kind else [])
+
+
+def stored_headers(request: ReceivedRequest) -> dict[str, str]:
+    """The checksum headers of a GET/HEAD with ``x-amz-checksum-mode: ENABLED``.
+
+    AWS parity: a multipart object's COMPOSITE checksum reads ``<value>-<parts>``; moto's HEAD
+    leaves off the suffix and the ``x-amz-checksum-type``.
+    """
+    if request.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
+        return {}
+    bucket = s3_models().buckets.get(request.bucket)
+    if bucket is None or request.has_query("partNumber"):
+        return {}
+    wanted = request.query_value("versionId")
+    versions = bucket.keys.getlist(request.key, [])
+    key = next((v for v in reversed(versions) if wanted is None or v.version_id == wanted), None)
+    if key is None or not getattr(key, "checksum_value", None) or not key.checksum_algorithm:
+        return {}
+    value = key.checksum_value
+    if key.checksum_type == "COMPOSITE":
+        value = f"{value}-{key.checksum_parts}"
+    answer = {f"x-amz-checksum-{key.checksum_algorithm.lower()}": value}
+    if key.checksum_type:
+        answer["x-amz-checksum-type"] = key.checksum_type
+    return answer

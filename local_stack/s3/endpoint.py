@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from local_stack.s3 import cors, errors, forwarding, journal, multipart
+from local_stack.s3 import checksums, cors, errors, forwarding, journal, multipart
 from local_stack.s3.auth import QUERY_AUTH_PARAMS, Principal, SigV4Authenticator
 from local_stack.s3.forwarding import BackendResponse, call_backend, internal_error
 from local_stack.s3.journal import ObjectJournal
@@ -203,13 +203,13 @@ class S3Endpoint:
         # one key take turns, so only one "If-None-Match: *" upload can succeed. A journaled
         # write holds it until the disk agrees with moto, so two writes never keep stale state.
         lock: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-        if journaled and request.key:
+        if (journaled or operation == "UploadPart") and request.key:
             lock = self._key_locks.hold(*journal.lock_name(request))
         elif conditional:
             lock = self._key_locks.hold(request.bucket, request.key)
         with lock:
-            if operation == "CompleteMultipartUpload" and body is not None:
-                response = self._completed(request, body)
+            if operation in ("UploadPart", "CompleteMultipartUpload") and body is not None:
+                response = multipart.run(request, body, operation)
             else:
                 response = call_backend(self._backend, environ)
             if not 200 <= response.status_code < 300:
@@ -218,7 +218,7 @@ class S3Endpoint:
             plain_put = request.method == "PUT" and not _resources(request)
             copying = "x-amz-copy-source" in request.headers
             if body is not None and (operation == "UploadPart" or plain_put) and not copying:
-                response.headers += multipart.keep_checksum(request, body)
+                response.headers += checksums.keep(request, body, part=operation == "UploadPart")
             if journaled and self._journal is not None:
                 data = body.read_small() if body is not None and not request.key else b""
                 try:
@@ -228,16 +228,6 @@ class S3Endpoint:
                     logger.exception("The S3 journal could not keep %s", request.key or "a write")
                     raise internal_error() from err
             return response
-
-    @staticmethod
-    def _completed(request: ReceivedRequest, body: ReceivedBody) -> BackendResponse:
-        try:
-            return multipart.complete(request, body.read_small())
-        except errors.S3Error:
-            raise
-        except Exception as err:
-            logger.exception("CompleteMultipartUpload of %s failed", request.key)
-            raise internal_error() from err
 
     # Responses -------------------------------------------------------------------------------
 
@@ -266,9 +256,9 @@ class S3Endpoint:
             # moto labels empty answers text/html; S3 sends no Content-Type for them.
             headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
         if request.method in ("GET", "HEAD") and response.status_code in (200, 206):
-            checksums = multipart.checksum_headers(request)
-            headers = [(n, v) for n, v in headers if n.lower() not in checksums]
-            headers.extend(checksums.items())
+            kept = checksums.stored_headers(request)
+            headers = [(n, v) for n, v in headers if n.lower() not in kept]
+            headers.extend(kept.items())
         headers.extend(self._id_headers(request_id, host_id).items())
         headers.extend(cors.response_headers(rules, request.headers, request.method).items())
         return headers

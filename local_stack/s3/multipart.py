@@ -2,14 +2,17 @@
 
 moto 5.2.5 accepts a part without the checksum its upload was created for, keeps no part
 checksum, pages ListParts by list index instead of part number, answers 500 for a part or a
-completion of an unknown upload, and assembles a completed object in memory (``bytes`` of the
-whole object, twice). Here each step reads and writes moto's own models (under the key's lock),
-so every other operation (GET, HEAD, versions, the journal) sees the same objects as before.
+completion of an unknown upload, reads each part whole into memory and assembles a completed
+object in memory (``bytes`` of the whole object, twice). Here each step reads and writes
+moto's own models (under the key's or the part's lock), so every other operation (GET, HEAD,
+versions, the journal) sees the same objects as before.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ from xml.sax.saxutils import escape
 from local_stack.s3 import errors
 from local_stack.s3.backend import s3_models
 from local_stack.s3.checksums import COMPOSITE_ALGORITHMS, composite
-from local_stack.s3.forwarding import BackendResponse
+from local_stack.s3.forwarding import BackendResponse, internal_error
 from local_stack.s3.payload import ReceivedBody
 from local_stack.s3.request import ReceivedRequest
 
@@ -31,6 +34,7 @@ MAX_PART_NUMBER = 10000
 MAX_LIST_PARTS = 1000
 _XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 _CHUNK = 1024 * 1024
+logger = logging.getLogger(__name__)
 _OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"  # moto's owner
 
 
@@ -112,32 +116,53 @@ def check_part(request: ReceivedRequest) -> None:
         )
 
 
-def keep_checksum(request: ReceivedRequest, body: ReceivedBody) -> list[tuple[str, str]]:
-    """Store a PUT's or a part's verified checksum with it (moto drops it); its answer headers.
+def run(request: ReceivedRequest, body: ReceivedBody, operation: str | None) -> BackendResponse:
+    """UploadPart or CompleteMultipartUpload (the caller holds the lock); a bug is a 500."""
+    try:
+        if operation == "UploadPart":
+            return upload_part(request, body)
+        return complete(request, body.read_small())
+    except errors.S3Error:
+        raise
+    except Exception as err:
+        logger.exception("%s of %s failed", operation, request.key)
+        raise internal_error() from err
 
-    Called under the key's (or part's) lock, after moto stored the bytes, before the journal.
+
+def upload_part(request: ReceivedRequest, body: ReceivedBody) -> BackendResponse:
+    """UploadPart on moto's models, the checked body copied from its spool file a MiB at a time.
+
+    moto's own UploadPart reads the whole body into memory (about three copies of it on the way
+    into the part's buffer); this is what ``FakeMultipart.set_part`` does, streamed. The caller
+    holds the part's lock.
     """
-    if not body.checksums:
-        return []
-    algorithm, value = next(iter(sorted(body.checksums.items())))
-    bucket = s3_models().buckets.get(request.bucket)
-    if bucket is None:
-        return []
-    if operation(request) == "UploadPart":
-        upload = bucket.multiparts.get(request.query_value("uploadId") or "")
-        fake = upload.parts.get(int(request.query_value("partNumber") or 0)) if upload else None
-        kind = None
-    else:
-        versions = bucket.keys.getlist(request.key, [])
-        fake = versions[-1] if versions else None
-        kind = "FULL_OBJECT"
-    if fake is None:
-        return []
-    fake.checksum_algorithm = algorithm.upper()
-    fake.checksum_value = value
-    fake.checksum_type = kind
-    headers = [(f"x-amz-checksum-{algorithm}", value)]
-    return headers + ([("x-amz-checksum-type", kind)] if kind else [])
+    from moto.s3.models import FakeKey
+
+    backend = s3_models()
+    upload = _upload(request)  # again: it may have been aborted while the body arrived
+    number = int(request.query_value("partNumber") or 0)
+    part = FakeKey(
+        number,  # type: ignore[arg-type]  # moto names a part by its number
+        b"",
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        encryption=upload.sse_encryption,
+        kms_key_id=upload.kms_key_id,
+    )
+    md5 = hashlib.md5(usedforsecurity=False)
+    body.file.seek(0)
+    while chunk := body.file.read(_CHUNK):
+        md5.update(chunk)
+        part._value_buffer.write(chunk)
+    part.contentsize = body.size
+    part._etag = md5.hexdigest()
+    # A part sent again replaces the old one; the old buffer is closed when nothing reads it
+    # (moto disposes of it at once, under a completion that may be copying it).
+    upload.parts[number] = part
+    if number not in upload.partlist:
+        bisect.insort(upload.partlist, number)
+    headers = {**part.response_dict, "content-length": "0"}
+    return BackendResponse("200 OK", list(headers.items()), [b""])
 
 
 # ListParts ------------------------------------------------------------------------------------
@@ -343,31 +368,3 @@ def _completed_answer(request: ReceivedRequest, key: Any) -> BackendResponse:
     if key.version_id != "null":
         return _xml_answer(body, ("x-amz-version-id", key.version_id))
     return _xml_answer(body)
-
-
-# HeadObject / GetObject -----------------------------------------------------------------------
-
-
-def checksum_headers(request: ReceivedRequest) -> dict[str, str]:
-    """The checksum headers of a GET/HEAD with ``x-amz-checksum-mode: ENABLED``.
-
-    AWS parity: a multipart object's COMPOSITE checksum reads ``<value>-<parts>``; moto's HEAD
-    leaves off the suffix and the ``x-amz-checksum-type``.
-    """
-    if request.headers.get("x-amz-checksum-mode", "").upper() != "ENABLED":
-        return {}
-    bucket = s3_models().buckets.get(request.bucket)
-    if bucket is None or request.has_query("partNumber"):
-        return {}
-    wanted = request.query_value("versionId")
-    versions = bucket.keys.getlist(request.key, [])
-    key = next((v for v in reversed(versions) if wanted is None or v.version_id == wanted), None)
-    if key is None or not getattr(key, "checksum_value", None) or not key.checksum_algorithm:
-        return {}
-    value = key.checksum_value
-    if key.checksum_type == "COMPOSITE":
-        value = f"{value}-{key.checksum_parts}"
-    answer = {f"x-amz-checksum-{key.checksum_algorithm.lower()}": value}
-    if key.checksum_type:
-        answer["x-amz-checksum-type"] = key.checksum_type
-    return answer

@@ -373,3 +373,16 @@ def test_a_put_with_a_signed_checksum_refuses_other_bytes_and_keeps_the_checksum
     assert sent.headers["x-amz-checksum-sha256"] == sha256_b64(body)
     head = s3.client.head_object(Bucket=s3.bucket, Key="k", ChecksumMode="ENABLED")
     assert (head["ChecksumSHA256"], head["ChecksumType"]) == (sha256_b64(body), "FULL_OBJECT")
+
+
+def test_a_part_sent_again_replaces_the_first(s3: LocalS3) -> None:
+    upload_id = s3.start_multipart("k")
+    send_part(s3, "k", upload_id, 1, b"first")
+    etag = send_part(s3, "k", upload_id, 1, b"second")
+
+    parts = listed(s3, "k", upload_id)["Parts"]
+
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in parts] == [(1, etag, 6)]
+    assert parts[0]["ChecksumSHA256"] == sha256_b64(b"second")
+    complete(s3, "k", upload_id, completed_parts(s3, "k", upload_id))
+    assert s3.client.get_object(Bucket=s3.bucket, Key="k")["Body"].read() == b"second"
