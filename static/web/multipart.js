@@ -204,10 +204,18 @@ export async function sendMultipart({ api, file, upload, held = new Set(), onPro
   const queue = plan.filter((part) => !held.has(part.number));
   const signer = new PartSigner(api, upload, stop.signal);
   let failure = null;
+  // Parts are hashed one at a time: WebCrypto reads a whole part into memory, and four parts of
+  // a large file's size (up to 5 GiB each) at once could exhaust the tab.
+  let hashing = Promise.resolve();
+  const hashPart = (blob) => {
+    const checksum = hashing.then(() => sha256Base64(blob));
+    hashing = checksum.catch(() => {});
+    return checksum;
+  };
 
   const sendPart = async (part) => {
     const blob = file.slice(part.start, part.end);
-    const checksum = await sha256Base64(blob);
+    const checksum = await hashPart(blob);
     await withRetries(async () => {
       throwIfAborted(stop.signal);
       setLoaded(part.number, 0); // a retry sends the whole part again

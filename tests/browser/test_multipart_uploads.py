@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
-from playwright.sync_api import Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from local_stack.testing.launcher import RunningStack
 from tests.browser.filestore_api import REQUEST_TIMEOUT, s3_client, storage_bucket, wait_for_status
@@ -36,6 +37,8 @@ from tests.browser.upload_page import UploadPage
 LARGE_SIZE = 11 * MIB
 # Upload bandwidth for the progress and cancel tests: 11 MiB takes about 5.5 s.
 THROTTLED_BYTES_PER_SECOND = 2 * MIB
+# A part's five attempts wait 0.5 + 1 + 2 + 4 s at most between them (multipart.js).
+GIVE_UP_TIMEOUT_MS = 20_000
 
 
 def stored_bytes(stack: RunningStack, file_id: str) -> bytes:
@@ -329,3 +332,84 @@ def test_bytes_that_differ_from_the_signed_checksum_are_refused_by_storage(
         "Storage refused the file: its bytes do not match the checksum"
     )
     wait_for_status(multipart_stack, file_id, "deleted")  # the page reverts what it could not fill
+
+
+def fail_part_two_until_released(
+    page: Page, stack: RunningStack
+) -> tuple[list[str], Callable[[], None]]:
+    """Cut every PUT of part 2 (the network keeps dropping it): the URLs cut so far, and the
+    function that lets the next ones through."""
+    cut: list[str] = []
+    matcher = is_part_put(stack.s3_url)
+
+    def drop_part_two(route: Route) -> None:
+        if part_number(route.request.url) == 2:
+            cut.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(matcher, drop_part_two)
+    return cut, lambda: page.unroute(matcher, drop_part_two)
+
+
+def test_a_large_upload_that_keeps_failing_is_kept_and_its_retry_sends_only_what_is_missing(
+    multipart_page: UploadPage, multipart_stack: RunningStack, watch: PageWatch, tmp_path: Path
+) -> None:
+    watch.allow(r"net::ERR_FAILED")
+    content = random_bytes(LARGE_SIZE, seed=20)
+    dataset = write_file(tmp_path, "measurements.zip", content)
+    page = multipart_page.page
+    traffic = Traffic.of(page)
+    cut, release = fail_part_two_until_released(page, multipart_stack)
+    with page.expect_response(lambda r: is_created(r.url, r.request.method)) as created:
+        multipart_page.add_files([dataset])
+    file_id = created.value.json()["id"]
+
+    multipart_page.expect_item(
+        dataset.name, "processing-error", "Network error", timeout=GIVE_UP_TIMEOUT_MS
+    )
+    expect(page.locator("#upload-problems")).to_contain_text(
+        "The parts already sent are kept: retrying continues from there."
+    )
+    assert len(cut) == 5  # every attempt the page allows a part, then it gave up
+    assert [saved["id"] for saved in saved_uploads(page)] == [file_id]
+    sent_before_retry = len(traffic.requests)
+
+    release()
+    multipart_page.item(dataset.name).get_by_role("button", name="Retry").click()
+    multipart_page.wait_uploaded([dataset.name])
+
+    retry = Traffic(traffic.requests[sent_before_retry:])
+    assert retry.api("POST", "/file") == []  # the same upload continued
+    assert retry.put_part_numbers() == [2]  # parts 1 and 3 were in S3 already
+    expect(page.locator("#upload-problems")).to_be_hidden()
+    wait_for_status(multipart_stack, file_id, "uploaded")
+    assert stored_bytes(multipart_stack, file_id) == content
+    assert saved_uploads(page) == []
+
+
+def test_removing_a_failed_large_upload_aborts_it(
+    multipart_page: UploadPage, multipart_stack: RunningStack, watch: PageWatch, tmp_path: Path
+) -> None:
+    watch.allow(r"net::ERR_FAILED")
+    abandoned = write_file(tmp_path, "abandoned.zip", random_bytes(LARGE_SIZE, seed=21))
+    page = multipart_page.page
+    fail_part_two_until_released(page, multipart_stack)  # never released
+    with page.expect_response(lambda r: is_created(r.url, r.request.method)) as created:
+        multipart_page.add_files([abandoned])
+    file_id = created.value.json()["id"]
+    multipart_page.expect_item(
+        abandoned.name, "processing-error", "Network error", timeout=GIVE_UP_TIMEOUT_MS
+    )
+    assert open_uploads(multipart_stack, file_id) != []  # kept for a retry...
+
+    with page.expect_response(
+        lambda r: r.url.endswith(f"/file/{file_id}") and r.request.method == "DELETE"
+    ) as reverted:
+        multipart_page.item(abandoned.name).get_by_role("button", name="Remove").click()
+    assert reverted.value.status == 200
+
+    wait_for_status(multipart_stack, file_id, "deleted")  # ...until its item is removed
+    assert open_uploads(multipart_stack, file_id) == []
+    assert saved_uploads(page) == []
