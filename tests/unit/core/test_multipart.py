@@ -450,3 +450,18 @@ def test_an_expiry_that_read_the_index_before_a_part_signing_skips_the_file(
 
     assert not outcome.applied
     assert multipart_uploads(aws) == [created["id"]]
+
+
+def test_an_upload_whose_record_cannot_be_written_is_aborted(
+    big: FileService, files: Files, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = post_file({"name": "first.bin", "size": SIZE}).body["id"]
+    fresh = "f" * 32
+    draws = iter([taken, fresh])
+    monkeypatch.setattr("filestore.service.secrets.token_hex", lambda _n: next(draws))
+
+    created = post_file({"name": "second.bin", "size": SIZE}).body
+
+    assert created["id"] == fresh  # the taken id was drawn first, and its upload let go
+    assert sorted(multipart_uploads(aws)) == sorted([taken, fresh])
+    assert len(aws.s3.list_multipart_uploads(Bucket=BUCKET_NAME)["Uploads"]) == 2
