@@ -159,7 +159,8 @@ class ObjectStorage:
             if part.checksum_sha256 is not None:
                 entry["ChecksumSHA256"] = part.checksum_sha256
             completed.append(entry)
-        for attempt in range(CONFLICT_ATTEMPTS):
+        attempt = 0
+        while True:
             try:
                 self._client.complete_multipart_upload(
                     Bucket=self._bucket,
@@ -170,13 +171,14 @@ class ObjectStorage:
                 )
             except ClientError as err:
                 code = _code(err)
-                if code == CONDITIONAL_CONFLICT and attempt + 1 < CONFLICT_ATTEMPTS:
+                attempt += 1
+                if code == CONDITIONAL_CONFLICT and attempt < CONFLICT_ATTEMPTS:
                     self._sleep(random.uniform(0.05, 0.2) * 2**attempt)
                     continue
                 if code == PRECONDITION_FAILED:
                     return Completion.EXISTS
                 if code in (NO_SUCH_UPLOAD, CONDITIONAL_CONFLICT):
-                    return Completion.GONE
+                    return Completion.GONE  # the HeadObject that follows tells which
                 if code in PART_MISMATCH_CODES:
                     message = err.response.get("Error", {}).get("Message", code)
                     raise IncompleteUpload(
@@ -184,7 +186,6 @@ class ObjectStorage:
                     ) from err
                 raise
             return Completion.COMPLETED
-        return Completion.GONE  # pragma: no cover - the loop always returns
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         """AbortMultipartUpload; an upload already completed or aborted is not an error."""
