@@ -22,17 +22,18 @@ from tests.browser.sample_files import random_bytes, write_file
 from tests.browser.traffic import (
     CHECKSUM_HEADER,
     MIB,
+    PART_SIZE,
     Traffic,
     is_part_put,
     part_checksums,
     part_number,
     record_status_texts,
     saved_uploads,
-    sha256_base64,
     status_texts,
     throttle_upload,
 )
 from tests.browser.upload_page import UploadPage
+from tests.helpers.multipart import composite_sha256, sha256_b64, split_parts
 
 LARGE_SIZE = 11 * MIB
 # Upload bandwidth for the progress and cancel tests: 11 MiB takes about 5.5 s.
@@ -102,6 +103,9 @@ def test_a_large_file_goes_up_in_checksummed_parts_under_one_progress_bar(
 
     record = wait_for_status(multipart_stack, ticket["id"], "uploaded")
     assert record["size"] == LARGE_SIZE
+    assert record["upload"] == "multipart"
+    # S3's composite checksum of the part checksums the page computed.
+    assert record["checksum_sha256"] == composite_sha256(split_parts(content, PART_SIZE))
     assert stored_bytes(multipart_stack, ticket["id"]) == content
     assert saved_uploads(page) == []  # completed: nothing left to resume
     assert multipart_page.submit() == [ticket["id"]]
@@ -305,7 +309,9 @@ def test_a_small_file_is_sent_with_its_checksum_signed(
     (put,) = [r for r in traffic.requests if r.method == "PUT"]
     assert put.headers[CHECKSUM_HEADER] == checksum
     assert saved_uploads(page) == []  # small uploads keep their token in memory only
-    wait_for_status(multipart_stack, ticket["id"], "uploaded")
+    record = wait_for_status(multipart_stack, ticket["id"], "uploaded")
+    assert record["checksum_sha256"] == checksum
+    assert record["upload"] == "single"
 
 
 def test_bytes_that_differ_from_the_signed_checksum_are_refused_by_storage(
@@ -319,7 +325,7 @@ def test_bytes_that_differ_from_the_signed_checksum_are_refused_by_storage(
         # As if the bytes changed after hashing: the API signs a checksum the PUT cannot match.
         body = route.request.post_data_json
         assert isinstance(body, dict)
-        body["checksum_sha256"] = sha256_base64(b"other bytes")
+        body["checksum_sha256"] = sha256_b64(b"other bytes")
         route.continue_(post_data=json.dumps(body))
 
     page.route("**/file", announce_other_bytes)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,22 +9,19 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, Request
 
+from tests.helpers.multipart import sha256_b64, split_parts
+
 MIB = 1024 * 1024
 # conftest.MULTIPART_PARAMS: parts of 5 MiB from 5 MiB up, so an 11 MiB file makes 3 parts.
 PART_SIZE = 5 * MIB
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
 
 
-def sha256_base64(content: bytes) -> str:
-    """base64 of the SHA-256 of `content`, as S3's x-amz-checksum-sha256 carries it."""
-    return base64.b64encode(hashlib.sha256(content).digest()).decode("ascii")
-
-
 def part_checksums(content: bytes, part_size: int = PART_SIZE) -> dict[int, str]:
     """Each part's checksum by part number, for `content` cut into `part_size` parts."""
     return {
-        index // part_size + 1: sha256_base64(content[index : index + part_size])
-        for index in range(0, len(content), part_size)
+        number: sha256_b64(part)
+        for number, part in enumerate(split_parts(content, part_size), start=1)
     }
 
 
