@@ -25,6 +25,7 @@ CHECKSUM_ALGORITHMS = frozenset(
 # AWS parity: these algorithms give a multipart object a COMPOSITE checksum (a checksum of the
 # parts' checksums, "-N" appended); CRC64NVME is always FULL_OBJECT (not emulated here).
 COMPOSITE_ALGORITHMS = frozenset({"sha1", "sha256", "crc32", "crc32c"})
+_DIGEST_BYTES = {"crc32": 4, "crc32c": 4, "crc64nvme": 8, "sha1": 20, "sha256": 32}
 
 
 class _Checksum(Protocol):
@@ -53,11 +54,17 @@ class BodyDigests:
         self._sha256_hex = hashlib.sha256() if content_sha256 else None
         self._declared = dict(declared)  # algorithm -> the base64 value the client declared
         self._checksums: dict[str, _Checksum] = {}
-        for algorithm in self._declared:
+        for algorithm, value in self._declared.items():
             checksum_class = _checksum_classes().get(algorithm)
             if checksum_class is None:
                 # Unknown here (e.g. CRC32C without awscrt): cannot check it, so refuse it.
                 raise errors.not_implemented(f"x-amz-checksum-{algorithm}")
+            digest = raw_digest(value)
+            if digest is None or len(digest) != _DIGEST_BYTES.get(algorithm, len(digest)):
+                # AWS parity: a value that is no digest of this algorithm is refused at once.
+                raise errors.invalid_request(
+                    f"Value for x-amz-checksum-{algorithm} header is invalid."
+                )
             self._checksums[algorithm] = checksum_class()
 
     def update(self, chunk: bytes) -> None:

@@ -386,3 +386,23 @@ def test_a_part_sent_again_replaces_the_first(s3: LocalS3) -> None:
     assert parts[0]["ChecksumSHA256"] == sha256_b64(b"second")
     complete(s3, "k", upload_id, completed_parts(s3, "k", upload_id))
     assert s3.client.get_object(Bucket=s3.bucket, Key="k")["Body"].read() == b"second"
+
+
+@pytest.mark.parametrize("value", ["not base64!", "AAAA"])
+def test_a_checksum_that_is_no_sha256_digest_is_an_invalid_request(s3: LocalS3, value: str) -> None:
+    upload_id = s3.start_multipart("k")
+
+    with pytest.raises(ClientError) as error:
+        s3.client.upload_part(
+            Bucket=s3.bucket,
+            Key="k",
+            UploadId=upload_id,
+            PartNumber=1,
+            Body=b"part",
+            ChecksumSHA256=value,
+        )
+
+    assert refusal(error) == (400, "InvalidRequest")
+    assert error.value.response["Error"]["Message"] == (
+        "Value for x-amz-checksum-sha256 header is invalid."
+    )
