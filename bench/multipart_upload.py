@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import sys
 import threading
@@ -21,6 +19,7 @@ import requests
 from bench.processes import serving
 from bench.session import Session
 from local_stack.config import DEFAULT_HOST
+from local_stack.testing.checksums import sha256_b64
 from local_stack.testing.clients import local_s3_client
 from local_stack.testing.launcher import free_port, start_local_stack
 
@@ -28,10 +27,6 @@ PARALLEL_PARTS = 4  # as the page sends them (static/web/multipart.js)
 MOTO_BUCKET = "bench-plain-moto"
 CONTENT_TYPE = "application/octet-stream"
 RSS_SAMPLE_SECONDS = 0.01
-
-
-def sha256_b64(data: bytes | memoryview) -> str:
-    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -18,6 +16,7 @@ from werkzeug.wrappers import Request
 
 from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.config import DEFAULT_HOST, DEFAULT_S3_PORT, DEFAULT_WEB_PORT
+from local_stack.testing.checksums import sha256_b64
 from local_stack.testing.clients import local_s3_client
 
 if TYPE_CHECKING:
@@ -118,17 +117,6 @@ def boto3_client(
     handler: Any = answer  # a before-send handler's return value becomes the response
     client.meta.events.register("before-send.s3.*", handler)
     return client
-
-
-def sha256_b64(data: bytes) -> str:
-    """The base64 SHA-256 S3 names ``x-amz-checksum-sha256`` / ``ChecksumSHA256``."""
-    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-
-
-def composite_sha256(parts: list[bytes]) -> str:
-    """S3's composite checksum of a multipart object: base64(sha256(d1 || ... || dN))-N."""
-    joined = b"".join(hashlib.sha256(part).digest() for part in parts)
-    return f"{base64.b64encode(hashlib.sha256(joined).digest()).decode('ascii')}-{len(parts)}"
 
 
 class Clock:

@@ -17,7 +17,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from local_stack.testing.s3_wsgi import LocalS3, sha256_b64
+from local_stack.testing.checksums import sha256_b64
+from local_stack.testing.s3_wsgi import LocalS3
 
 BODY = b"hello"
 CONTENT_TYPE = "text/plain"

@@ -10,7 +10,8 @@ from moto.s3.models import s3_backends
 
 from local_stack.account import ACCOUNT_ID
 from local_stack.s3.journal import ObjectJournal
-from local_stack.testing.s3_wsgi import LocalS3, composite_sha256, sha256_b64
+from local_stack.testing.checksums import composite_sha256, sha256_b64
+from local_stack.testing.s3_wsgi import LocalS3
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local_stack.testing.s3_wsgi import ORIGIN, LocalS3, composite_sha256, sha256_b64
+from local_stack.testing.checksums import composite_sha256, sha256_b64
+from local_stack.testing.s3_wsgi import ORIGIN, LocalS3
 from tests.helpers.s3_errors import s3_error
 
 if TYPE_CHECKING:
