@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from tests.browser.traffic import (
     status_texts,
     throttle_upload,
 )
-from tests.browser.upload_page import UploadPage
+from tests.browser.upload_page import UPLOAD_TIMEOUT_MS, UploadPage
 from tests.helpers.multipart import composite_sha256, sha256_b64, split_parts
 
 LARGE_SIZE = 11 * MIB
@@ -144,31 +145,36 @@ def test_a_part_that_fails_is_signed_again_and_retried(
 
 
 def start_and_close_midway(
-    upload_page: UploadPage, stack: RunningStack, path: Path
+    upload_page: UploadPage, stack: RunningStack, watch: PageWatch, path: Path
 ) -> tuple[str, str]:
-    """Add `path` and close the tab once parts 1 and 2 are in S3 while part 3 is held in
-    flight: the id and revert token the page saved in localStorage."""
+    """Add `path` and close the tab once parts 1 and 2 are in S3 while part 3 keeps failing
+    (every attempt cut, as by a dropped connection): the id and revert token the page saved in
+    localStorage. Part 3 is cut rather than held: a request held in flight may still be let
+    through while the tab closes."""
+    watch.allow(r"net::ERR_FAILED")
     page = upload_page.page
     finished: list[int | None] = []
     page.on("requestfinished", lambda request: finished.append(part_number(request.url)))
-    held: list[Route] = []
+    cut: list[str] = []
 
-    def hold_part_three(route: Route) -> None:
+    def cut_part_three(route: Route) -> None:
         if part_number(route.request.url) == 3:
-            held.append(route)  # never continued: it stays in flight until the tab closes
+            cut.append(route.request.url)
+            route.abort()
         else:
             route.continue_()
 
-    page.route(is_part_put(stack.s3_url), hold_part_three)
+    page.route(is_part_put(stack.s3_url), cut_part_three)
     upload_page.add_files([path])
-    for _ in range(200):
+    deadline = time.monotonic() + UPLOAD_TIMEOUT_MS / 1000
+    while True:
         parts = sorted(n for n in finished if n is not None)
-        if parts == [1, 2] and held:
+        if (parts == [1, 2] and cut) or time.monotonic() > deadline:
             break
-        page.wait_for_timeout(100)
-    assert parts == [1, 2] and held, f"parts finished: {parts}, held: {len(held)}"
+        page.wait_for_timeout(50)
+    assert parts == [1, 2] and cut, f"parts finished: {parts}, part 3 cut: {len(cut)}"
     (saved,) = saved_uploads(page)
-    page.close()  # part 3 never reaches S3
+    page.close()  # mid-upload: part 3 never reached S3
     return saved["id"], saved["revert_token"]
 
 
@@ -177,7 +183,7 @@ def test_a_tab_closed_midway_resumes_in_a_new_tab_sending_only_the_missing_part(
 ) -> None:
     content = random_bytes(LARGE_SIZE, seed=13)
     film = write_file(tmp_path, "interview-take-2.mp4", content)
-    file_id, _ = start_and_close_midway(multipart_page, multipart_stack, film)
+    file_id, _ = start_and_close_midway(multipart_page, multipart_stack, watch, film)
     bucket = storage_bucket(multipart_stack)
     (upload_id,) = open_uploads(multipart_stack, file_id)
     in_s3 = s3_client(multipart_stack).list_parts(Bucket=bucket, Key=file_id, UploadId=upload_id)
@@ -207,7 +213,7 @@ def test_a_saved_upload_whose_parts_are_not_this_file_starts_again_cleanly(
 ) -> None:
     first = random_bytes(LARGE_SIZE, seed=14)
     report = write_file(tmp_path, "annual-report.pdf", first)
-    old_id, _ = start_and_close_midway(multipart_page, multipart_stack, report)
+    old_id, _ = start_and_close_midway(multipart_page, multipart_stack, watch, report)
 
     # Another file under the same name, size and date: its first part differs.
     stat = report.stat()
@@ -239,7 +245,7 @@ def test_a_saved_upload_that_was_reverted_meanwhile_starts_a_new_one(
     watch.allow(r"status of (404|409)")
     content = random_bytes(LARGE_SIZE, seed=16)
     drawing = write_file(tmp_path, "floor-plan.pdf", content)
-    old_id, token = start_and_close_midway(multipart_page, multipart_stack, drawing)
+    old_id, token = start_and_close_midway(multipart_page, multipart_stack, watch, drawing)
     gone = requests.delete(
         f"{multipart_stack.api_url}/file/{old_id}",
         headers={"X-Revert-Token": token},
