@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, Request
+from playwright.sync_api import Page, Request, Response
 
 from tests.helpers.multipart import sha256_b64, split_parts
 
@@ -15,6 +15,9 @@ MIB = 1024 * 1024
 # conftest.MULTIPART_PARAMS: parts of 5 MiB from 5 MiB up, so an 11 MiB file makes 3 parts.
 PART_SIZE = 5 * MIB
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
+LARGE_SIZE = 11 * MIB  # three parts: 5 MiB, 5 MiB and 1 MiB
+# A part's five attempts wait 0.5 + 1 + 2 + 4 s at most between them (multipart.js).
+GIVE_UP_TIMEOUT_MS = 20_000
 
 
 def part_checksums(content: bytes, part_size: int = PART_SIZE) -> dict[int, str]:
@@ -29,6 +32,11 @@ def part_number(url: str) -> int | None:
     """The `partNumber` of an UploadPart URL, None for any other URL."""
     values = parse_qs(urlsplit(url).query).get("partNumber")
     return int(values[0]) if values else None
+
+
+def is_created(response: Response) -> bool:
+    """Matches the answer to the page's POST /file."""
+    return response.url.endswith("/file") and response.request.method == "POST"
 
 
 def is_part_put(s3_url: str) -> Callable[[str], bool]:
