@@ -12,6 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Route, expect
 
+from local_stack.testing.checksums import composite_sha256, sha256_b64
 from local_stack.testing.launcher import RunningStack
 from tests.browser.filestore_api import open_uploads, stored_bytes, wait_for_status
 from tests.browser.page_watch import PageWatch
@@ -32,7 +33,7 @@ from tests.browser.traffic import (
     throttle_upload,
 )
 from tests.browser.upload_page import UploadPage
-from tests.helpers.multipart import composite_sha256, sha256_b64, split_parts
+from tests.helpers.multipart import split_parts
 
 # Upload bandwidth for the progress and cancel tests: 11 MiB takes about 5.5 s.
 THROTTLED_BYTES_PER_SECOND = 2 * MIB

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, Request, Response
 
-from tests.helpers.multipart import sha256_b64, split_parts
+from local_stack.testing.checksums import sha256_b64
+from tests.helpers.multipart import split_parts
 
 MIB = 1024 * 1024
 # conftest.MULTIPART_PARAMS: parts of 5 MiB from 5 MiB up, so an 11 MiB file makes 3 parts.
