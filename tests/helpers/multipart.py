@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import random
 
+from local_stack.testing.checksums import composite_sha256, sha256_b64
 
-def sha256_b64(data: bytes) -> str:
-    """The base64 of ``data``'s SHA-256, as S3's ``x-amz-checksum-sha256`` carries it."""
-    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-
-
-def composite_sha256(parts: list[bytes]) -> str:
-    """S3's composite checksum of a multipart object: SHA-256 of the parts' digests, ``-N``."""
-    digests = b"".join(hashlib.sha256(part).digest() for part in parts)
-    return f"{sha256_b64(digests)}-{len(parts)}"
+__all__ = ["composite_sha256", "file_bytes", "sha256_b64", "split_parts"]
 
 
 def split_parts(data: bytes, part_size: int) -> list[bytes]:
