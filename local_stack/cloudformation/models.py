@@ -65,12 +65,13 @@ class TableModel:
 
 @dataclass(frozen=True)
 class BucketModel:
-    """An S3 bucket: its name, its CORS rules (as the template writes them) and public reads."""
+    """An S3 bucket: its name, CORS rules (as the template writes them), public reads, versioning."""
 
     logical_id: str
     name: str
     cors_rules: tuple[Mapping[str, Any], ...] = ()  # CloudFormation CorsRules items
     public_read: bool = False
+    versioning: str | None = None  # "Enabled", "Suspended" or None (never set)
 
     def put_bucket_cors_rules(self) -> list[dict[str, Any]]:
         """The CORS rules in S3's ``PutBucketCors`` shape (CloudFormation renames two keys)."""

@@ -20,6 +20,7 @@ INDEX = "the ExpiryIndex"
 OBJECTS = "the bucket's objects"
 BUCKET = "the bucket"
 DEAD_LETTERS = "the dead-letter queue"
+EXPIRY_DEAD_LETTERS = "the expiry's dead-letter queue"
 
 # What each function's role may do, and on what: nothing more (docs/ARCHITECTURE.md behaviour).
 GRANTS: dict[str, set[tuple[str, str]]] = {
@@ -54,6 +55,7 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:Query", INDEX),
         ("dynamodb:UpdateItem", TABLE),
         ("s3:DeleteObject", OBJECTS),
+        ("sqs:SendMessage", EXPIRY_DEAD_LETTERS),
     },
 }
 
@@ -76,6 +78,8 @@ def _kind(resource: Any) -> str:
         return INDEX
     if resource == {"Fn::GetAtt": ["ObjectCreatedDeadLetterQueue", "Arn"]}:
         return DEAD_LETTERS
+    if resource == {"Fn::GetAtt": ["ExpireFilesDeadLetterQueue", "Arn"]}:
+        return EXPIRY_DEAD_LETTERS
     if isinstance(resource, dict) and "Fn::Sub" in resource:
         text, variables = resource["Fn::Sub"]
         if variables == {"BucketName": bucket_name}:
