@@ -65,7 +65,7 @@ class TableModel:
 
 @dataclass(frozen=True)
 class BucketModel:
-    """An S3 bucket: its name, CORS rules (as the template writes them), public reads, versioning."""
+    """An S3 bucket: name, CORS rules (as the template writes them), public reads, versioning."""
 
     logical_id: str
     name: str

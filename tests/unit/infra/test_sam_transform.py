@@ -187,9 +187,25 @@ def test_s3_notification_reaches_the_object_created_function() -> None:
     }
 
 
+# Every optional resource and reference of the security parameters (issue 15) switched on.
+ALL_SECURITY_ON = {
+    "CreateApiGatewayCloudWatchRole": "True",
+    "BucketAccessLogs": "True",
+    "FunctionReservedConcurrency": "5",
+    "KmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "WebAclArn": "arn:aws:wafv2:us-east-1:111122223333:global/webacl/filestore/a1b2c3",
+    "WebDomainName": "files.example.com",
+    "WebCertificateArn": "arn:aws:acm:us-east-1:111122223333:certificate/1234abcd-12ab",
+}
+
+
+@pytest.mark.parametrize("security", [{}, ALL_SECURITY_ON], ids=["defaults", "all-security-on"])
 @pytest.mark.parametrize("store_on_load", ["True", "False"])
-def test_resources_have_no_circular_dependency(store_on_load: str) -> None:
-    resources = _active(store_on_load)
+def test_resources_have_no_circular_dependency(
+    store_on_load: str, security: dict[str, str]
+) -> None:
+    parameters = {"StoreOnLoad": store_on_load, **security}
+    resources = active_resources(transform(parameters), parameters)
     graph: dict[str, set[str]] = {}
     for name, resource in resources.items():
         depends_on = resource.get("DependsOn", [])
