@@ -139,7 +139,8 @@ def test_the_readme_recovery_restores_a_deleted_file_for_download(
         TableName=TABLE_NAME,
         Key={"id": {"S": created["id"]}},
         UpdateExpression=(
-            "REMOVE deleted_at, expired SET stored_at = if_not_exists(stored_at, :now)"
+            "REMOVE deleted_at, expired, expiry_shard, expire_at"
+            " SET stored_at = if_not_exists(stored_at, :now)"
         ),
         ConditionExpression="attribute_exists(deleted_at) AND attribute_exists(uploaded_at)",
         ExpressionAttributeValues={":now": {"S": "2026-01-31T12:01:00Z"}},
