@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 from local_stack.cloudformation.loader import build_stack
+from local_stack.cloudformation.models import VersioningStatus
 from local_stack.testing.lambda_context import lambda_context
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def create_files_table(client: DynamoDBClient, table_name: str) -> None:
 @lru_cache(maxsize=8)
 def template_bucket_versioning(
     logical_id: str, parameters: tuple[tuple[str, str], ...] = ()
-) -> str | None:
+) -> VersioningStatus | None:
     """The bucket's versioning status as template.yaml resolves it for these parameters."""
     model = build_stack(_template(TEMPLATE_PATH), dict(parameters), TEMPLATE_PATH.parent)
     (bucket,) = [bucket for bucket in model.buckets if bucket.logical_id == logical_id]
