@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,6 @@ pytestmark = pytest.mark.local_only
 
 TIMEOUT = 30  # seconds for one HTTP request
 EVENT_WAIT_SECONDS = 30.0  # far beyond an event's delay: only a lost event runs out of it
-
-
-@pytest.fixture
-def stacks() -> Iterator[list[RunningStack]]:
-    """Stacks a test starts; each is stopped at the end."""
-    started: list[RunningStack] = []
-    yield started
-    for stack in started:
-        stack.stop()
 
 
 def _upload(stack: RunningStack, content: bytes) -> dict[str, Any]:
