@@ -285,6 +285,12 @@ class LocalStack:
         s3 = self._client("s3", self.s3_url)
         for bucket in self.model.buckets:
             s3.create_bucket(Bucket=bucket.name)
+            # AWS parity: as CloudFormation, a bucket without VersioningConfiguration keeps the
+            # state it has (the journal restores a versioned bucket's versions and markers).
+            if bucket.versioning is not None:
+                s3.put_bucket_versioning(
+                    Bucket=bucket.name, VersioningConfiguration={"Status": bucket.versioning}
+                )
             if bucket.cors_rules:
                 s3.put_bucket_cors(
                     Bucket=bucket.name,

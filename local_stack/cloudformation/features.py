@@ -48,7 +48,7 @@ EMULATED: Mapping[str, frozenset[str]] = {
             "GlobalSecondaryIndexes",
         }
     ),
-    "AWS::S3::Bucket": frozenset({"BucketName", "CorsConfiguration"}),
+    "AWS::S3::Bucket": frozenset({"BucketName", "CorsConfiguration", "VersioningConfiguration"}),
     "AWS::S3::BucketPolicy": frozenset({"Bucket", "PolicyDocument"}),
     "AWS::SQS::Queue": frozenset({"QueueName"}),
     "AWS::ApiGateway::UsagePlan": frozenset({"ApiStages", "Throttle", "Quota"}),
@@ -63,11 +63,16 @@ INERT: Mapping[str, Mapping[str, str]] = {
         "Policies": "IAM is not enforced locally; the SAM transform tests check each policy",
         "Architectures": "workers run on the host's architecture; the zip is built for arm64",
         "Tracing": "X-Ray is off locally (no daemon)",
+        "ReservedConcurrentExecutions": "not enforced: each function runs up to 8 workers "
+        "locally and nothing is throttled",
+        "KmsKeyArn": "the environment is handed to workers as it is; no KMS locally",
     },
     "AWS::Serverless::Api": {
         "EndpointConfiguration": "one local endpoint, no edge or regional distinction",
         "OpenApiVersion": "only changes how SAM names the stage resources",
         "TracingEnabled": "X-Ray is off locally",
+        "AccessLogSetting": "no access log is written; each function's log lines still carry "
+        "the request id",
     },
     "AWS::DynamoDB::Table": {
         "SSESpecification": "encryption at rest; the local table lives in memory",
@@ -79,7 +84,9 @@ INERT: Mapping[str, Mapping[str, str]] = {
         "grants public reads",
         "OwnershipControls": "ACLs are not used by Filestore",
         "LifecycleConfiguration": "its rules act after days (the abort-incomplete-upload "
-        "backstop); no local run lasts that long",
+        "backstop, the expiry of noncurrent versions after DeletedFileRetentionDays); "
+        "nothing runs them locally, so removed files' versions stay until `make clean-data`",
+        "LoggingConfiguration": "no server access logs are written",
     },
     "AWS::SQS::Queue": {
         "MessageRetentionPeriod": "dead letters are kept in the stack's list until it stops",
@@ -88,6 +95,9 @@ INERT: Mapping[str, Mapping[str, str]] = {
     "AWS::ApiGateway::UsagePlan": {"Description": "a label for people"},
     "AWS::ApiGateway::ApiKey": {"Description": "a label for people"},
     "AWS::Lambda::Permission": {"*": "resource policies are not checked locally"},
+    "AWS::IAM::Role": {"*": "IAM is not enforced locally"},
+    "AWS::ApiGateway::Account": {"*": "an account-wide logging setting; no access logs locally"},
+    "AWS::CloudFormation::WaitConditionHandle": {"*": "only orders resources in AWS"},
     "AWS::Logs::LogGroup": {"*": "function logs go to the stack's console"},
     "AWS::CloudFront::Distribution": {
         "*": "the page is served by local_stack/web.py without a CDN",

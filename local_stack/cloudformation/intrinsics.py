@@ -189,6 +189,8 @@ class Resolver:
             }
         elif kind in ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"):
             attributes = {"RootResourceId": "root"}
+        elif kind == "AWS::Logs::LogGroup":
+            attributes = {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"}
         if attribute not in attributes:
             raise TemplateError(f"{where}: the local stack cannot resolve {logical_id}.{attribute}")
         return attributes[attribute]

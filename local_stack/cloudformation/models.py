@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from local_stack.account import ACCOUNT_ID, REGION
 from local_stack.cloudformation.exceptions import TemplateError
@@ -63,14 +63,18 @@ class TableModel:
     create_table_kwargs: Mapping[str, Any]
 
 
+VersioningStatus = Literal["Enabled", "Suspended"]
+
+
 @dataclass(frozen=True)
 class BucketModel:
-    """An S3 bucket: its name, its CORS rules (as the template writes them) and public reads."""
+    """An S3 bucket: name, CORS rules (as the template writes them), public reads, versioning."""
 
     logical_id: str
     name: str
     cors_rules: tuple[Mapping[str, Any], ...] = ()  # CloudFormation CorsRules items
     public_read: bool = False
+    versioning: VersioningStatus | None = None  # None: the template does not set it
 
     def put_bucket_cors_rules(self) -> list[dict[str, Any]]:
         """The CORS rules in S3's ``PutBucketCors`` shape (CloudFormation renames two keys)."""

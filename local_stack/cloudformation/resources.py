@@ -142,7 +142,12 @@ def bucket(
 ) -> BucketModel:
     properties = resolver.resolve(resource.get("Properties") or {}, logical_id)
     rules = (properties.get("CorsConfiguration") or {}).get("CorsRules") or []
-    return BucketModel(logical_id, resolver.physical_name(logical_id), tuple(rules), public_read)
+    status = (properties.get("VersioningConfiguration") or {}).get("Status")
+    if status not in (None, "Enabled", "Suspended"):
+        raise TemplateError(f"{logical_id}: VersioningConfiguration Status {status!r} is invalid")
+    return BucketModel(
+        logical_id, resolver.physical_name(logical_id), tuple(rules), public_read, status
+    )
 
 
 def publicly_readable_buckets(resolver: Resolver) -> set[str]:

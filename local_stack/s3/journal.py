@@ -7,8 +7,8 @@ of it and makes the disk agree before the answer leaves. Object bytes go to immu
 under ``blobs/`` (written to a temporary name, fsynced, renamed); everything else about a key
 (every version's attributes, as moto pickles them, minus the bytes) to one SQLite row.
 
-Bucket settings are not journaled: the stack creates its buckets and their CORS rules from
-template.yaml at every start, before ``restore`` runs.
+Bucket settings are not journaled: the stack creates its buckets, their CORS rules and their
+versioning from template.yaml at every start, before ``restore`` runs.
 
 The rows are pickles because moto's models are Python objects with no other complete
 serialization. The data directory is the user's own, written only by this stack: it is

@@ -11,6 +11,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.loader import build_stack
+from local_stack.cloudformation.models import VersioningStatus
 from local_stack.testing.lambda_context import lambda_context
 
 if TYPE_CHECKING:
@@ -47,10 +49,28 @@ def create_files_table(client: DynamoDBClient, table_name: str) -> None:
     client.get_waiter("table_exists").wait(TableName=table_name)
 
 
-def create_storage_bucket(client: S3Client, bucket_name: str) -> None:
-    """Create StorageBucket with the template's encryption, public access block and lifecycle."""
+@lru_cache(maxsize=8)
+def template_bucket_versioning(
+    logical_id: str, parameters: tuple[tuple[str, str], ...] = ()
+) -> VersioningStatus | None:
+    """The bucket's versioning status as template.yaml resolves it for these parameters."""
+    model = build_stack(_template(TEMPLATE_PATH), dict(parameters), TEMPLATE_PATH.parent)
+    (bucket,) = [bucket for bucket in model.buckets if bucket.logical_id == logical_id]
+    return bucket.versioning
+
+
+def create_storage_bucket(
+    client: S3Client, bucket_name: str, parameters: tuple[tuple[str, str], ...] = ()
+) -> None:
+    """Create StorageBucket with the template's versioning, encryption, public access block and
+    lifecycle (for the template's parameter defaults, or these overrides)."""
     properties = template_resource("StorageBucket")["Properties"]
     client.create_bucket(Bucket=bucket_name)
+    versioning = template_bucket_versioning("StorageBucket", parameters)
+    if versioning is not None:
+        client.put_bucket_versioning(
+            Bucket=bucket_name, VersioningConfiguration={"Status": versioning}
+        )
     if "BucketEncryption" in properties:
         # CloudFormation's rule key differs from the S3 API's (Apply... prefix).
         encryption_rules: list[Any] = [

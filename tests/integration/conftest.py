@@ -15,7 +15,7 @@ Tavern files use a target with ``marks: [{usefixtures: [filestore]}]`` and read 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,6 +78,15 @@ def stack_vars(stack: RunningStack) -> TargetVars:
         "bucket": stack.bucket_name,
         "expire_url": stack.invoke_url("ExpireFilesFunction"),
     }
+
+
+@pytest.fixture
+def stacks() -> Iterator[list[RunningStack]]:
+    """Stacks a test starts itself (killed ones too); what is left of each is stopped at the end."""
+    started: list[RunningStack] = []
+    yield started
+    for stack in started:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,6 @@ DOWN_BODY = {
 # Where the stack keeps Lambda's queue of accepted events (local_stack.datastore.DataDir).
 INVOCATION_QUEUE = "lambda-invocations.sqlite3"
 OBJECT_CREATED_START = "[ObjectCreatedFunction] START RequestId:"
-
-
-@pytest.fixture
-def stacks() -> Iterator[list[RunningStack]]:
-    """Stacks a test starts (killed ones too); whatever is left of each is stopped at the end."""
-    started: list[RunningStack] = []
-    yield started
-    for stack in started:
-        stack.stop()
 
 
 def _durable(folder: Path) -> dict[str, str]:

@@ -153,3 +153,29 @@ def references(node: Any) -> Iterator[str]:
                 yield from references(variables)
             else:
                 yield from references(argument)
+
+
+_NO_VALUE = object()
+
+
+def resolve_for(node: Any, template: Mapping[str, Any], overrides: Mapping[str, str]) -> Any:
+    """``node`` with every Fn::If decided, parameter Refs replaced and AWS::NoValue dropped."""
+    values = parameter_values(template, overrides)
+    conditions = evaluate_conditions(template, overrides)
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, list):
+            return [kept for kept in (walk(entry) for entry in item) if kept is not _NO_VALUE]
+        if not isinstance(item, dict):
+            return item
+        if set(item) == {"Fn::If"}:
+            name, when_true, when_false = item["Fn::If"]
+            return walk(when_true if conditions[name] else when_false)
+        if set(item) == {"Ref"} and item["Ref"] == "AWS::NoValue":
+            return _NO_VALUE
+        if set(item) == {"Ref"} and item["Ref"] in values:
+            return values[item["Ref"]]
+        walked = {key: walk(value) for key, value in item.items()}
+        return {key: value for key, value in walked.items() if value is not _NO_VALUE}
+
+    return walk(node)

@@ -20,6 +20,7 @@ INDEX = "the ExpiryIndex"
 OBJECTS = "the bucket's objects"
 BUCKET = "the bucket"
 DEAD_LETTERS = "the dead-letter queue"
+EXPIRY_DEAD_LETTERS = "the expiry's dead-letter queue"
 
 # What each function's role may do, and on what: nothing more (docs/ARCHITECTURE.md behaviour).
 GRANTS: dict[str, set[tuple[str, str]]] = {
@@ -76,6 +77,7 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:UpdateItem", TABLE),
         ("s3:DeleteObject", OBJECTS),
         ("s3:AbortMultipartUpload", OBJECTS),
+        ("sqs:SendMessage", EXPIRY_DEAD_LETTERS),
     },
 }
 
@@ -98,6 +100,8 @@ def _kind(resource: Any) -> str:
         return INDEX
     if resource == {"Fn::GetAtt": ["ObjectCreatedDeadLetterQueue", "Arn"]}:
         return DEAD_LETTERS
+    if resource == {"Fn::GetAtt": ["ExpireFilesDeadLetterQueue", "Arn"]}:
+        return EXPIRY_DEAD_LETTERS
     if isinstance(resource, dict) and "Fn::Sub" in resource:
         text, variables = resource["Fn::Sub"]
         if variables == {"BucketName": bucket_name}:
@@ -205,9 +209,25 @@ def test_s3_notification_reaches_the_object_created_function() -> None:
     }
 
 
+# Every optional resource and reference of the security parameters (issue 15) switched on.
+ALL_SECURITY_ON = {
+    "CreateApiGatewayCloudWatchRole": "True",
+    "BucketAccessLogs": "True",
+    "FunctionReservedConcurrency": "5",
+    "KmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "WebAclArn": "arn:aws:wafv2:us-east-1:111122223333:global/webacl/filestore/a1b2c3",
+    "WebDomainName": "files.example.com",
+    "WebCertificateArn": "arn:aws:acm:us-east-1:111122223333:certificate/1234abcd-12ab",
+}
+
+
+@pytest.mark.parametrize("security", [{}, ALL_SECURITY_ON], ids=["defaults", "all-security-on"])
 @pytest.mark.parametrize("store_on_load", ["True", "False"])
-def test_resources_have_no_circular_dependency(store_on_load: str) -> None:
-    resources = _active(store_on_load)
+def test_resources_have_no_circular_dependency(
+    store_on_load: str, security: dict[str, str]
+) -> None:
+    parameters = {"StoreOnLoad": store_on_load, **security}
+    resources = active_resources(transform(parameters), parameters)
     graph: dict[str, set[str]] = {}
     for name, resource in resources.items():
         depends_on = resource.get("DependsOn", [])

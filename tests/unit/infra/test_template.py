@@ -163,9 +163,8 @@ def test_storage_bucket_is_private_encrypted_and_lets_the_signed_upload_in() -> 
 def test_the_abort_backstop_outlasts_the_longest_inactivity_the_template_allows() -> None:
     template = load_template()
     parameters = template["Parameters"]
-    (rule,) = template["Resources"]["StorageBucket"]["Properties"]["LifecycleConfiguration"][
-        "Rules"
-    ]
+    rules = template["Resources"]["StorageBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (rule,) = [rule for rule in rules if "AbortIncompleteMultipartUpload" in rule]
     days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
     assert days == {"Ref": "IncompleteUploadDays"}
     # Every IncompleteUploadDays the template accepts exceeds every UploadTimeout it accepts, so
