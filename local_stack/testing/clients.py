@@ -73,6 +73,7 @@ def local_lambda_client(
     *,
     access_key: str = ACCESS_KEY_ID,
     secret_key: str = SECRET_ACCESS_KEY,
+    region: str = REGION,
     config: Config | None = None,
 ) -> LambdaClient:
     """A Lambda client for the local Invoke API, with no retries (a test sees each answer)."""
@@ -81,6 +82,7 @@ def local_lambda_client(
         endpoint_url,
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
+        region_name=region,
         config=Config(retries={"total_max_attempts": 1}, read_timeout=120).merge(
             config or Config()
         ),
