@@ -42,11 +42,11 @@ def tavern_yaml(text: str, folder: Path | None = None) -> Any:
     if folder is None:
         stream = io.StringIO(text)
         stream.name = "inline.tavern.yaml"
-        return yaml.load(stream, Loader=IncludeLoader)  # noqa: S506 - Tavern's own loader
+        return yaml.load(stream, Loader=IncludeLoader)
     path = folder / "test_stage.tavern.yaml"
     path.write_text(text, encoding="utf-8")
     with path.open(encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=IncludeLoader)  # noqa: S506 - Tavern's own loader
+        return yaml.load(stream, Loader=IncludeLoader)
 
 
 def offline_session(**options: Any) -> LambdaSession:

@@ -104,8 +104,8 @@ class LambdaSession:
     @property
     def lambda_client(self) -> Any:
         if self._lambda is None:
-            arguments = {"endpoint_url": self._endpoint_url} if self._endpoint_url else {}
-            self._lambda = self._session.client("lambda", **arguments)
+            # None leaves the endpoint to boto3 (AWS_ENDPOINT_URL_LAMBDA, or AWS itself).
+            self._lambda = self._session.client("lambda", endpoint_url=self._endpoint_url)
         return self._lambda
 
     @property

@@ -17,7 +17,7 @@ REQUEST_KEYS = frozenset({"function", "payload", "invocation_type", "qualifier",
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-class LambdaRequest(BaseRequest):
+class LambdaRequest(BaseRequest):  # type: ignore[misc]  # tavern ships no type hints
     """Invokes the stage's function through the test's ``LambdaSession``."""
 
     def __init__(

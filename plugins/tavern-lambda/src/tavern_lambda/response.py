@@ -18,7 +18,7 @@ RESPONSE_KEYS = frozenset(
 SAVE_KEYS = frozenset({"payload", "log", "$ext"})
 
 
-class LambdaResponse(BaseResponse):
+class LambdaResponse(BaseResponse):  # type: ignore[misc]  # tavern ships no type hints
     """Checks one ``LambdaInvocation`` against the stage's ``lambda_response``."""
 
     def __init__(

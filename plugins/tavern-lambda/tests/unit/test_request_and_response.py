@@ -60,10 +60,12 @@ def test_an_exact_payload_matches() -> None:
 @pytest.mark.parametrize(
     "block",
     [
-        "payload:\n  expired: !anyint\n  finished: !anyint\n  detail: !anydict\n  note: !anything\n",
+        "payload:\n  expired: !anyint\n  finished: !anyint\n"
+        "  detail: !anydict\n  note: !anything\n",
         "payload: !anydict\n",
         "payload: !anything\n",
-        "payload:\n  expired: !anyint\n  finished: 0\n  detail:\n    ids: !anylist\n  note: !anystr\n",
+        "payload:\n  expired: !anyint\n  finished: 0\n"
+        "  detail:\n    ids: !anylist\n  note: !anystr\n",
     ],
 )
 def test_tavern_markers_match_any_value_of_their_kind(block: str) -> None:
