@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from botocore.auth import SIGV4_TIMESTAMP
 
@@ -13,6 +13,7 @@ from local_stack.awslambda import exceptions
 from local_stack.http.sigv4 import (
     ALGORITHM,
     TERMINAL,
+    KeyedAuthenticator,
     SignedParts,
     authorization_fields,
     compute_signature,
@@ -39,15 +40,8 @@ class SignedRequest:
     body: bytes
 
 
-class LambdaAuthenticator:
+class LambdaAuthenticator(KeyedAuthenticator):
     """Checks the Authorization header of a Lambda API request against the known keys."""
-
-    def __init__(
-        self, credentials: Mapping[str, str], region: str, clock: Callable[[], datetime]
-    ) -> None:
-        self._credentials = dict(credentials)
-        self._region = region
-        self._clock = clock
 
     def authenticate(self, request: SignedRequest) -> str:
         """The caller's access key, or raise the ``LambdaError`` Lambda would answer."""

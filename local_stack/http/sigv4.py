@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,6 +85,17 @@ class _ServiceReceivedSigner(_ReceivedHeaders, SigV4Auth):
         SigV4Auth.__init__(self, credentials, service, region)
         self._signed_header_names = signed_headers
         self._declared_payload = payload
+
+
+class KeyedAuthenticator:
+    """What a service's SigV4 check knows: the accepted keys, its region and its clock."""
+
+    def __init__(
+        self, credentials: Mapping[str, str], region: str, clock: Callable[[], datetime]
+    ) -> None:
+        self._credentials = dict(credentials)
+        self._region = region
+        self._clock = clock
 
 
 def parse_timestamp(value: str) -> datetime | None:

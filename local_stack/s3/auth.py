@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
 
 from botocore.auth import SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD
 
 from local_stack.http.sigv4 import (
     ALGORITHM,
+    KeyedAuthenticator,
     SignedParts,
     authorization_fields,
     compute_signature,
@@ -56,15 +57,8 @@ class Principal:
 ANONYMOUS = Principal(access_key=None)
 
 
-class SigV4Authenticator:
+class SigV4Authenticator(KeyedAuthenticator):
     """Authenticates S3 requests the way S3 does: presigned (query) or Authorization header."""
-
-    def __init__(
-        self, credentials: Mapping[str, str], region: str, clock: Callable[[], datetime]
-    ) -> None:
-        self._credentials = dict(credentials)
-        self._region = region
-        self._clock = clock
 
     def authenticate(self, request: ReceivedRequest) -> Principal:
         """Return who signed the request, or raise the ``S3Error`` S3 would answer."""
