@@ -11,17 +11,21 @@ EXT_DIR := source/ext
 DIST := dist
 PACKAGE_ZIP := $(DIST)/filestore-lambda.zip
 WEB_VENDOR := static/web/vendor
+# The Tavern plugin for Lambda stages, installed from its folder by requirements.txt.
+PLUGIN := plugins/tavern-lambda
+PLUGIN_SOURCES := $(PLUGIN)/pyproject.toml $(shell find $(PLUGIN)/src -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' 2>/dev/null)
 
 export PYTHONPATH := $(CURDIR)/source:$(CURDIR)
 
-.PHONY: help setup vendor run test lint typecheck unit integration browser bench bench-smoke package \
+.PHONY: help setup vendor run test lint typecheck unit plugin integration browser bench bench-smoke package \
         test-integration deploy deploy-web clean clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # ---- setup ---------------------------------------------------------------------------------
-$(STAMPS)/venv: requirements.txt
+# A change to the plugin reinstalls it (pip always reinstalls a project given by its path).
+$(STAMPS)/venv: requirements.txt $(PLUGIN_SOURCES)
 	@mkdir -p $(STAMPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -56,7 +60,7 @@ setup: $(STAMPS)/venv $(STAMPS)/vendor $(STAMPS)/web ## Install everything (idem
 vendor: $(STAMPS)/vendor ## Vendor the Lambda runtime dependencies into source/ext/
 
 # ---- run -----------------------------------------------------------------------------------
-run: setup ## Serve the whole app offline (API :3000, S3 :4566, web :8080)
+run: setup ## Serve the whole app offline (API :3000, S3 :4566, Lambda :3001, web :8080)
 	$(PY) -m local_stack
 
 # ---- checks --------------------------------------------------------------------------------
@@ -70,12 +74,15 @@ lint: $(STAMPS)/venv $(STAMPS)/checkov ## ruff, cfn-lint, checkov and the Swagge
 	    --skip-download --quiet --compact
 	$(PY) -m openapi_spec_validator --schema 2.0 api/swagger.yaml
 
-typecheck: $(STAMPS)/venv ## mypy over the Lambdas, the local stack and the test helpers
+typecheck: $(STAMPS)/venv ## mypy over the Lambdas, the local stack, the plugin and the test helpers
 	$(VENV)/bin/mypy source/filestore source/handlers source/runtime_context.py source/vendor.py \
-	    local_stack tests/helpers tests/browser scripts bench
+	    local_stack tests/helpers tests/browser scripts bench $(PLUGIN)/src
 
 unit: setup package ## Unit tests (no network)
 	$(PY) -m pytest tests/unit
+
+plugin: setup ## The tavern-lambda plugin's own tests (unit, and Tavern runs against a local stack)
+	$(PY) -m pytest $(PLUGIN)/tests
 
 integration: setup ## Tavern and contract tests against a local stack started by pytest
 	$(PY) -m pytest tests/integration
@@ -88,13 +95,14 @@ browser: setup ## Browser tests (Playwright driving Debian's Chromium)
 bench-smoke: setup package ## The benchmark in its small smoke mode (keeps it working)
 	$(PY) -m bench --smoke
 
-test: setup lint typecheck unit integration browser bench-smoke ## Set up and run every test
+test: setup lint typecheck unit plugin integration browser bench-smoke ## Set up and run every test
 
 bench: setup package ## Measure Filestore and write docs/BENCHMARKS.md
 	$(PY) -m bench
 
-test-integration: setup ## Tavern suite against a deployed stack (TEST_HOST, TEST_API_KEY)
-	@test -n "$$TEST_HOST" && test -n "$$TEST_API_KEY" || { echo "set TEST_HOST and TEST_API_KEY"; exit 1; }
+test-integration: setup ## Every Tavern file against deployed stacks (TEST_HOST, ...: see README)
+	@test -n "$$TEST_HOST" && test -n "$$TEST_API_KEY" && test -n "$$TAVERN_LAMBDA_STACK" || { \
+	    echo "set TEST_HOST, TEST_API_KEY and TAVERN_LAMBDA_STACK (and the README's other stacks)"; exit 1; }
 	$(PY) -m pytest tests/integration -k tavern
 
 # ---- package and deploy --------------------------------------------------------------------
@@ -115,5 +123,5 @@ clean-data: ## Forget every file, record and queued event `make run` kept (FILES
 	d="$${FILESTORE_DATA_DIR-.filestore}"; test -z "$$d" || rm -rf "$$d"
 
 clean: ## Remove everything the Makefile installed or built
-	rm -rf $(VENV) $(CHECKOV_VENV) $(STAMPS) $(DIST) static/node_modules $(WEB_VENDOR)
+	rm -rf $(VENV) $(CHECKOV_VENV) $(STAMPS) $(DIST) static/node_modules $(WEB_VENDOR) $(PLUGIN)/build $(PLUGIN)/src/*.egg-info
 	find $(EXT_DIR) -mindepth 1 -maxdepth 1 ! -name requirements.txt -exec rm -rf {} +

@@ -68,7 +68,8 @@ def listening_ports(pid: int) -> set[int]:
 
 def dynamodb_url(stack: RunningStack) -> str:
     """The local stack's DynamoDB endpoint: the one port it listens on but does not advertise."""
-    known = {urlsplit(url).port for url in (stack.api_url, stack.s3_url, stack.web_url)}
+    advertised = (stack.api_url, stack.s3_url, stack.web_url, stack.lambda_url)
+    known = {urlsplit(url).port for url in advertised}
     others = listening_ports(stack.process.pid) - known
     if len(others) != 1:
         raise RuntimeError(f"cannot tell the local stack's DynamoDB port among {sorted(others)}")

@@ -9,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.cloudformation.exceptions import TemplateError
 from local_stack.config import ConfigError, load_config
 from local_stack.stack import LocalStack, StartupError
@@ -41,8 +42,9 @@ def _banner(stack: LocalStack) -> str:
         f"  API        {stack.api_url}",
         f"  S3         {stack.s3_url}   buckets: {buckets}",
         f"  web page   {stack.web_url}",
-        f"  invoke     POST {stack.invoke_url('<LogicalId>')}",
+        f"  Lambda     {stack.lambda_url}   (AWS_ENDPOINT_URL_LAMBDA, local keys below)",
         f"  API key    {config.api_key}{key_note}",
+        f"  AWS keys   {ACCESS_KEY_ID} / {SECRET_ACCESS_KEY} (S3, Lambda; region {REGION})",
         f"  functions  {functions}",
         f"  data       {_data_line(stack)}",
         "Press Ctrl-C to stop.",

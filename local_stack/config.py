@@ -16,6 +16,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_API_PORT = 3000
 DEFAULT_S3_PORT = 4566
 DEFAULT_WEB_PORT = 8080
+# As `sam local start-lambda`: boto3 reaches it with AWS_ENDPOINT_URL_LAMBDA.
+DEFAULT_LAMBDA_PORT = 3001
 DEFAULT_DATA_DIR_NAME = ".filestore"
 
 
@@ -31,6 +33,7 @@ class LocalConfig:
     api_port: int = DEFAULT_API_PORT
     s3_port: int = DEFAULT_S3_PORT
     web_port: int = DEFAULT_WEB_PORT
+    lambda_port: int = DEFAULT_LAMBDA_PORT
     api_key: str = ""
     api_key_generated: bool = False
     params: Mapping[str, str] = field(default_factory=dict)
@@ -66,6 +69,7 @@ def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -
             ("FILESTORE_API_PORT", DEFAULT_API_PORT),
             ("FILESTORE_S3_PORT", DEFAULT_S3_PORT),
             ("FILESTORE_WEB_PORT", DEFAULT_WEB_PORT),
+            ("FILESTORE_LAMBDA_PORT", DEFAULT_LAMBDA_PORT),
         )
     }
     _require_distinct(ports)
@@ -74,6 +78,7 @@ def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -
         api_port=ports["FILESTORE_API_PORT"],
         s3_port=ports["FILESTORE_S3_PORT"],
         web_port=ports["FILESTORE_WEB_PORT"],
+        lambda_port=ports["FILESTORE_LAMBDA_PORT"],
         api_key=api_key,
         api_key_generated=generated,
         params=parse_params(environ.get("FILESTORE_PARAMS", "")),

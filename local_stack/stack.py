@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from local_stack.account import ACCESS_KEY_ID, API_KEY_ID, REGION, SECRET_ACCESS_KEY
+from local_stack.account import ACCESS_KEY_ID, ACCOUNT_ID, API_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.apigateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
 from local_stack.awslambda.async_invoke import AsyncInvoker, S3EventDispatcher
 from local_stack.awslambda.environment import LocalEndpoints
 from local_stack.awslambda.invocation_queue import InvocationQueue
-from local_stack.awslambda.invoke_api import InvokeApi
+from local_stack.awslambda.invoke_endpoint import LambdaInvokeEndpoint
 from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.cloudformation.loader import load_stack
 from local_stack.cloudformation.models import StackModel, UsagePlanModel
@@ -102,9 +102,10 @@ class LocalStack:
     def web_url(self) -> str:
         return f"http://{advertised_host(self.config.host)}:{self.config.web_port}/"
 
-    def invoke_url(self, logical_id: str) -> str:
-        host = advertised_host(self.config.host)
-        return f"http://{host}:{self.config.api_port}/_local/functions/{logical_id}/invoke"
+    @property
+    def lambda_url(self) -> str:
+        """Lambda's Invoke API (``AWS_ENDPOINT_URL_LAMBDA``), SigV4 with the local keys."""
+        return f"http://{advertised_host(self.config.host)}:{self.config.lambda_port}"
 
     def start(self) -> None:
         """Start every part; the API port opens last, so ``GET /config`` means all is ready."""
@@ -178,6 +179,21 @@ class LocalStack:
         scheduler.start()
         self._closers.append(scheduler.stop)
 
+        lambda_endpoint = LambdaInvokeEndpoint(
+            runtime,
+            async_invoker,
+            credentials={ACCESS_KEY_ID: SECRET_ACCESS_KEY},
+            region=REGION,
+            account_id=ACCOUNT_ID,
+        )
+        self._closers.append(lambda_endpoint.close)
+        self._serve(
+            "Lambda",
+            self._werkzeug_server(
+                self.config.lambda_port, lambda_endpoint, "FILESTORE_LAMBDA_PORT"
+            ),
+        )
+
         web = WebApp(self.config.static_dir, self.api_url)
         self._serve("web", self._werkzeug_server(self.config.web_port, web, "FILESTORE_WEB_PORT"))
 
@@ -201,7 +217,7 @@ class LocalStack:
         )
         # Events accepted before the last stop and never finished run now (durable mode).
         self.resumed_events = async_invoker.resume()
-        app = make_wsgi_app(gateway, fallback=InvokeApi(runtime, async_invoker))
+        app = make_wsgi_app(gateway)
         try:
             api_server = make_server(
                 self.config.host, self.config.api_port, app, refusal=gateway.refusal
@@ -215,6 +231,7 @@ class LocalStack:
         for variable, port in (
             ("FILESTORE_S3_PORT", self.config.s3_port),
             ("FILESTORE_WEB_PORT", self.config.web_port),
+            ("FILESTORE_LAMBDA_PORT", self.config.lambda_port),
             ("FILESTORE_API_PORT", self.config.api_port),
         ):
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

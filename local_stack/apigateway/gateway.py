@@ -123,10 +123,6 @@ class Gateway:
         self._quotas = QuotaCounters(quota, clock) if quota is not None else None
         self._down = down
 
-    def owns(self, path: str) -> bool:
-        """Whether a raw path lies under this gateway's stage (other paths go to a fallback)."""
-        return self._stage_path(path) is not None
-
     def _stage_path(self, path: str) -> str | None:
         prefix = f"/{self.stage}"
         if path == prefix:

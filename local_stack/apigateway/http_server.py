@@ -76,15 +76,13 @@ def _wire_header(name: str, value: str) -> tuple[str, str]:
     return name, value.encode("utf-8").decode("latin-1")
 
 
-def make_wsgi_app(gateway: Gateway, fallback: WSGIApplication | None = None) -> WSGIApplication:
-    """Serve `gateway` over WSGI; paths outside its stage go to `fallback` when one is given."""
+def make_wsgi_app(gateway: Gateway) -> WSGIApplication:
+    """Serve `gateway` over WSGI (a path outside its stage gets API Gateway's 403)."""
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         method = str(environ.get("REQUEST_METHOD", "GET"))
         path = _raw_path(environ)
-        if fallback is not None and not gateway.owns(path):
-            return _logged_fallback(fallback, environ, start_response, method, path, started)
         request = HttpRequest(
             method=method,
             path=path,
@@ -108,26 +106,6 @@ def make_wsgi_app(gateway: Gateway, fallback: WSGIApplication | None = None) -> 
         return [body]
 
     return app
-
-
-def _logged_fallback(
-    fallback: WSGIApplication,
-    environ: WSGIEnvironment,
-    start_response: StartResponse,
-    method: str,
-    path: str,
-    started: float,
-) -> Iterable[bytes]:
-    statuses: list[str] = []
-
-    def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-        statuses.append(status)
-        return start_response(status, headers, exc_info)
-
-    result = fallback(environ, recording_start_response)
-    status = int(statuses[-1].split(" ", 1)[0]) if statuses else 0
-    _log_call(method, path, status, started)
-    return result
 
 
 def _log_call(method: str, path: str, status: int, started: float) -> None:

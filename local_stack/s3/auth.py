@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
 
-from botocore.auth import SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD, S3SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.compat import HTTPHeaders
-from botocore.credentials import Credentials
+from botocore.auth import SIGV4_TIMESTAMP, UNSIGNED_PAYLOAD
 
+from local_stack.http.sigv4 import (
+    ALGORITHM,
+    KeyedAuthenticator,
+    SignedParts,
+    authorization_fields,
+    compute_signature,
+    credential_scope,
+    iso,
+    parse_timestamp,
+    skewed,
+    split_signed_headers,
+)
 from local_stack.s3 import errors
 from local_stack.s3.request import ReceivedRequest
 
-ALGORITHM = "AWS4-HMAC-SHA256"
 # AWS parity: S3 refuses presigned URLs that live longer than 7 days.
 MAX_PRESIGNED_EXPIRES = 604800
 # AWS parity: S3 tolerates 15 minutes of clock skew between request time and its own clock.
@@ -51,63 +57,8 @@ class Principal:
 ANONYMOUS = Principal(access_key=None)
 
 
-@dataclass(frozen=True)
-class _SignedParts:
-    access_key: str
-    date: str  # yyyymmdd from the credential scope
-    region: str
-    service: str
-    terminal: str
-    signed_headers: tuple[str, ...]
-    signature: str
-    timestamp: str  # the request's X-Amz-Date (SIGV4_TIMESTAMP format)
-
-
-class _ReceivedRequestSigner(S3SigV4Auth):
-    """botocore's S3 SigV4 signer, fed the received request instead of building one.
-
-    Only the headers the client listed in SignedHeaders are canonicalized (a missing one counts
-    as empty, so removing a signed header breaks the signature), and the payload hash is the one
-    the client declared: the body is hashed separately, and only when a hash was declared.
-    """
-
-    def __init__(
-        self, credentials: Credentials, region: str, signed_headers: Sequence[str], payload: str
-    ) -> None:
-        super().__init__(credentials, "s3", region)
-        self._signed_header_names = signed_headers
-        self._declared_payload = payload
-
-    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-        header_map = HTTPHeaders()
-        for name in self._signed_header_names:
-            header_map[name] = request.headers.get(name, "")
-        return header_map
-
-    def payload(self, request: AWSRequest) -> str:
-        return self._declared_payload
-
-
-def _parse_timestamp(value: str) -> datetime | None:
-    try:
-        return datetime.strptime(value, SIGV4_TIMESTAMP).replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class SigV4Authenticator:
+class SigV4Authenticator(KeyedAuthenticator):
     """Authenticates S3 requests the way S3 does: presigned (query) or Authorization header."""
-
-    def __init__(
-        self, credentials: Mapping[str, str], region: str, clock: Callable[[], datetime]
-    ) -> None:
-        self._credentials = dict(credentials)
-        self._region = region
-        self._clock = clock
 
     def authenticate(self, request: ReceivedRequest) -> Principal:
         """Return who signed the request, or raise the ``S3Error`` S3 would answer."""
@@ -162,7 +113,7 @@ class SigV4Authenticator:
             raise errors.authorization_query_parameters_error(
                 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'
             )
-        signed_at = _parse_timestamp(values["X-Amz-Date"])
+        signed_at = parse_timestamp(values["X-Amz-Date"])
         if signed_at is None:
             raise errors.authorization_query_parameters_error(
                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
@@ -182,8 +133,8 @@ class SigV4Authenticator:
             raise errors.access_denied(
                 "Request has expired",
                 ("X-Amz-Expires", str(expires)),
-                ("Expires", _iso(expires_at)),
-                ("ServerTime", _iso(now)),
+                ("Expires", iso(expires_at)),
+                ("ServerTime", iso(now)),
             )
         if signed_at - now > MAX_CLOCK_SKEW:
             # AWS parity: a presigned URL dated in the future (beyond the skew S3 tolerates)
@@ -191,7 +142,7 @@ class SigV4Authenticator:
             raise errors.access_denied(
                 "Request is not valid yet",
                 ("X-Amz-Date", values["X-Amz-Date"]),
-                ("ServerTime", _iso(now)),
+                ("ServerTime", iso(now)),
             )
         self._check_unsigned_amz_headers(request, parts.signed_headers)
         # AWS parity: presigned URLs cover no payload hash ("UNSIGNED-PAYLOAD").
@@ -217,18 +168,13 @@ class SigV4Authenticator:
     # Authorization header ---------------------------------------------------------------------
 
     def _authenticate_header(self, request: ReceivedRequest, authorization: str) -> Principal:
-        scheme, _, rest = authorization.strip().partition(" ")
+        scheme, fields = authorization_fields(authorization)
         if scheme != ALGORITHM:
             if scheme == "AWS":
                 raise self._sigv2_not_supported()
             raise errors.invalid_argument(
                 "Unsupported Authorization Type", "Authorization", authorization
             )
-        fields: dict[str, str] = {}
-        for component in rest.split(","):
-            name, sep, value = component.strip().partition("=")
-            if sep:
-                fields[name] = value
         if not {"Credential", "SignedHeaders", "Signature"} <= fields.keys():
             raise errors.authorization_header_malformed(
                 "the authorization header requires three components: Credential, SignedHeaders,"
@@ -237,7 +183,7 @@ class SigV4Authenticator:
         timestamp = request.headers.get("x-amz-date")
         if timestamp is None and "date" in request.headers:
             timestamp = self._date_header_timestamp(request.headers["date"])
-        signed_at = _parse_timestamp(timestamp) if timestamp else None
+        signed_at = parse_timestamp(timestamp) if timestamp else None
         if timestamp is None or signed_at is None:
             raise errors.access_denied(
                 "AWS authentication requires a valid Date or x-amz-date header"
@@ -257,14 +203,14 @@ class SigV4Authenticator:
             "",
         )
         now = self._clock()
-        if abs(now - signed_at) > MAX_CLOCK_SKEW:
+        if skewed(signed_at, now, MAX_CLOCK_SKEW):
             raise errors.S3Error(
                 403,
                 "RequestTimeTooSkewed",
                 "The difference between the request time and the current time is too large.",
                 (
                     ("RequestTime", timestamp),
-                    ("ServerTime", _iso(now)),
+                    ("ServerTime", iso(now)),
                     ("MaxAllowedSkewMilliseconds", "900000"),
                 ),
             )
@@ -292,9 +238,9 @@ class SigV4Authenticator:
         timestamp: str,
         malformed: Callable[..., errors.S3Error],
         prefix: str,
-    ) -> _SignedParts:
-        scope = credential.split("/")
-        if len(scope) != 5:
+    ) -> SignedParts:
+        scope = credential_scope(credential)
+        if scope is None:
             raise malformed(
                 f"{prefix}a non-empty Access Key (AKID) must be provided in the credential."
             )
@@ -314,8 +260,8 @@ class SigV4Authenticator:
             )
         if date != timestamp[:8]:
             raise malformed(f"{prefix}Invalid credential date. Date is not the same as X-Amz-Date.")
-        names = tuple(name.strip().lower() for name in signed_headers.split(";") if name.strip())
-        return _SignedParts(
+        names = split_signed_headers(signed_headers)
+        return SignedParts(
             access_key=access_key,
             date=date,
             region=region,
@@ -345,32 +291,25 @@ class SigV4Authenticator:
     def _verify(
         self,
         request: ReceivedRequest,
-        parts: _SignedParts,
+        parts: SignedParts,
         payload_hash: str,
         exclude_query: str | None,
     ) -> None:
         secret = self._credentials.get(parts.access_key)
         if secret is None:
             raise errors.invalid_access_key_id(parts.access_key)
-        signer = _ReceivedRequestSigner(
-            Credentials(parts.access_key, secret), parts.region, parts.signed_headers, payload_hash
-        )
-        headers = {
-            name: request.headers[name] for name in parts.signed_headers if name in request.headers
-        }
         # A list of pairs (not a dict) keeps repeated query names, as SigV4 requires.
-        params: Any = [(name, value) for name, value in request.query if name != exclude_query]
-        aws_request = AWSRequest(
+        check = compute_signature(
             method=request.method,
-            url=f"http://{request.host}{request.canonical_path}",
-            headers=headers,
-            params=params,
+            host=request.host,
+            path=request.canonical_path,
+            query=[(name, value) for name, value in request.query if name != exclude_query],
+            headers=dict(request.headers),
+            parts=parts,
+            secret_key=secret,
+            payload_hash=payload_hash,
         )
-        aws_request.context["timestamp"] = parts.timestamp
-        canonical_request = signer.canonical_request(aws_request)
-        string_to_sign = signer.string_to_sign(aws_request, canonical_request)
-        expected = signer.signature(string_to_sign, aws_request)
-        if not hmac.compare_digest(expected.encode(), parts.signature.encode()):
+        if not check.matches(parts.signature):
             raise errors.signature_does_not_match(
-                parts.access_key, string_to_sign, parts.signature, canonical_request
+                parts.access_key, check.string_to_sign, parts.signature, check.canonical_request
             )

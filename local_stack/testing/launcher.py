@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shlex
@@ -13,13 +14,18 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from local_stack.cloudformation.loader import load_stack
 from local_stack.config import DEFAULT_HOST, PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda.client import LambdaClient
 
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
 LOCAL_STACK_MODULE = "local_stack"
@@ -30,6 +36,15 @@ READY_BANNER = "local stack is up"  # the first line `python -m local_stack` log
 # Launched stacks keep their data in memory, so several can run at once and none leaves files
 # behind; pass env={"FILESTORE_DATA_DIR": folder} for one that keeps it on disk.
 IN_MEMORY_DATA = {"FILESTORE_DATA_DIR": ""}
+
+
+@dataclass(frozen=True)
+class LambdaAnswer:
+    """What Lambda's Invoke answered: its status, the JSON payload and ``X-Amz-Function-Error``."""
+
+    status: int
+    payload: Any
+    function_error: str | None = None
 
 
 class LocalStackError(RuntimeError):
@@ -104,6 +119,7 @@ class RunningStack:
         api_port: int,
         s3_port: int,
         web_port: int,
+        lambda_port: int,
         stage: str,
         api_key: str,
         bucket_name: str,
@@ -115,6 +131,7 @@ class RunningStack:
         self.api_url = f"{self.api_root}/{stage}"
         self.s3_url = f"http://{host}:{s3_port}"
         self.web_url = f"http://{host}:{web_port}/"
+        self.lambda_url = f"http://{host}:{lambda_port}"  # Lambda's Invoke API
         self.api_key = api_key
         self.bucket_name = bucket_name
         self.exit_code: int | None = None
@@ -125,13 +142,36 @@ class RunningStack:
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()
 
-    def invoke_url(self, logical_id: str) -> str:
-        """``POST`` a JSON event here to run that function once (Lambda's Invoke API)."""
-        return f"{self.api_root}/_local/functions/{logical_id}/invoke"
+    def lambda_client(self, **overrides: Any) -> LambdaClient:
+        """boto3's lambda client for this stack's Invoke API, with the local credentials."""
+        from local_stack.testing.clients import local_lambda_client
 
-    @property
-    def dead_letters_url(self) -> str:
-        return f"{self.api_root}/_local/dead-letters"
+        return local_lambda_client(self.lambda_url, **overrides)
+
+    def invoke(
+        self, logical_id: str, event: Any, invocation_type: str = "RequestResponse"
+    ) -> LambdaAnswer:
+        """Run a function once through Lambda's Invoke API (signed, as boto3 signs it)."""
+        answer = self.lambda_client().invoke(
+            FunctionName=logical_id,
+            Payload=json.dumps(event).encode(),
+            InvocationType=invocation_type,  # type: ignore[arg-type]
+        )
+        raw = answer["Payload"].read() if "Payload" in answer else b""
+        return LambdaAnswer(
+            status=answer["StatusCode"],
+            payload=json.loads(raw) if raw else None,
+            function_error=answer.get("FunctionError"),
+        )
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """The asynchronous events whose retries ran out (``GET /_local/dead-letters``)."""
+        from local_stack.testing.clients import signed_get
+
+        answer = signed_get(f"{self.lambda_url}/_local/dead-letters")
+        answer.raise_for_status()
+        letters: list[dict[str, Any]] = answer.json()["deadLetters"]
+        return letters
 
     # ---- the console log ---------------------------------------------------------------------
     def log_lines(self, start: int = 0) -> list[str]:
@@ -249,7 +289,7 @@ def spawn_local_stack(
     """
     params = dict(params or {})
     api_key = api_key or secrets.token_urlsafe(30)[:40]
-    api_port, s3_port, web_port = free_port(), free_port(), free_port()
+    api_port, s3_port, web_port, lambda_port = free_port(), free_port(), free_port(), free_port()
     model = load_stack(TEMPLATE_PATH, params)
     assert model.api is not None, "template.yaml declares no API"
     storage = [bucket.name for bucket in model.buckets if bucket.logical_id == "StorageBucket"]
@@ -259,6 +299,7 @@ def spawn_local_stack(
             "FILESTORE_API_PORT": str(api_port),
             "FILESTORE_S3_PORT": str(s3_port),
             "FILESTORE_WEB_PORT": str(web_port),
+            "FILESTORE_LAMBDA_PORT": str(lambda_port),
             "FILESTORE_API_KEY": api_key,
             "FILESTORE_PARAMS": filestore_params(params),
             **IN_MEMORY_DATA,
@@ -282,6 +323,7 @@ def spawn_local_stack(
         api_port,
         s3_port,
         web_port,
+        lambda_port,
         model.api.stage,
         api_key,
         storage[0] if storage else "",

@@ -1,4 +1,4 @@
-"""Drive an S3 WSGI app without sockets, from URLs or from real boto3 clients."""
+"""Drive an S3 (or Lambda) WSGI app without sockets, from URLs or from real boto3 clients."""
 
 from __future__ import annotations
 
@@ -89,6 +89,12 @@ def boto3_client(
     client = local_s3_client(
         endpoint_url, config=config, access_key=access_key, secret_key=secret_key, region=region
     )
+    route_to_wsgi(client, app, "s3")
+    return client
+
+
+def route_to_wsgi(client: Any, app: WSGIApplication, service: str) -> None:
+    """Make a real boto3 ``client`` of ``service`` send its HTTP requests to ``app`` in process."""
 
     def answer(request: AWSPreparedRequest, **_kwargs: Any) -> AWSResponse:
         body = request.body
@@ -115,8 +121,7 @@ def boto3_client(
         )
 
     handler: Any = answer  # a before-send handler's return value becomes the response
-    client.meta.events.register("before-send.s3.*", handler)
-    return client
+    client.meta.events.register(f"before-send.{service}.*", handler)
 
 
 class Clock:

@@ -3,25 +3,32 @@
 By default every target is a local stack started on free ports (one per parameter set, shared by
 the whole session through ``tests.helpers.stack_fixtures``, started only when a selected test
 needs it). With ``TEST_HOST`` (the API root URL including the stage) and ``TEST_API_KEY`` set,
-the ``filestore`` target is that deployed stack instead, and the tests marked ``local_only`` (they
-need other template parameters, the local invoke route or the local S3 credentials) are
-deselected, so ``pytest tests/integration -k tavern`` runs exactly what applies to a deployment.
+the targets are deployed stacks instead (``DEPLOYED_TARGETS``: the main one, one with a short
+UploadTimeout for the expiry, one with StoreOnLoad=True), and the tests marked ``local_only``
+(they need the local process, 1-second URLs or the local S3 credentials) are deselected, so
+``pytest tests/integration -k tavern`` runs every Tavern file that applies to a deployment. A
+target a selected test needs but whose variables are unset fails that test, naming them.
 
 Tavern files use a target with ``marks: [{usefixtures: [filestore]}]`` and read its values as
-``{filestore.api_url}`` and ``{filestore.api_key}``; local stacks also give ``s3_url``,
-``bucket`` and ``expire_url`` (the invoke route of ExpireFilesFunction).
+``{filestore.api_url}``, ``{filestore.api_key}``. For ``lambda_request`` stages (the
+tavern-lambda plugin) each target also gives ``lambda_url``, ``lambda_stack``, ``aws_region``,
+``aws_access_key_id`` and ``aws_secret_access_key``: set for a local stack (its Invoke API and
+local keys), empty for a deployed one (boto3's own configuration, and the stack whose logical
+ids the stages name). ``s3_url`` is empty for a deployed stack: helpers then use boto3's S3.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 import requests
 
+from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 
 if TYPE_CHECKING:
@@ -40,16 +47,48 @@ STORE_ON_UPLOAD_PARAMS = {"StoreOnLoad": "True"}
 SHORT_URL_PARAMS = {"SignedUrlExpiration": "1"}
 
 
+# The deployed stacks of a full `make test-integration` run: the variables naming each one.
+@dataclass(frozen=True)
+class DeployedStack:
+    """How a deployed target is named: its API root (with the stage), API key and stack name."""
+
+    purpose: str
+    host_variable: str
+    api_key_variable: str
+    stack_variable: str
+
+    def variables(self) -> tuple[str, str, str]:
+        return (self.host_variable, self.api_key_variable, self.stack_variable)
+
+
+MAIN_STACK = DeployedStack(
+    "the main stack (StoreOnLoad=False)", "TEST_HOST", "TEST_API_KEY", "TAVERN_LAMBDA_STACK"
+)
+EXPIRY_STACK = DeployedStack(
+    "a stack deployed with a short UploadTimeout (e.g. 1) for the expiry",
+    "TEST_EXPIRY_HOST",
+    "TEST_EXPIRY_API_KEY",
+    "TEST_EXPIRY_STACK",
+)
+STORE_ON_UPLOAD_STACK = DeployedStack(
+    "a stack deployed with StoreOnLoad=True",
+    "TEST_STORE_ON_UPLOAD_HOST",
+    "TEST_STORE_ON_UPLOAD_API_KEY",
+    "TEST_STORE_ON_UPLOAD_STACK",
+)
+DEPLOYED_TARGETS = (MAIN_STACK, EXPIRY_STACK, STORE_ON_UPLOAD_STACK)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{LOCAL_ONLY}: needs a local stack (other template parameters, the invoke route or the "
-        "local S3 credentials); deselected when TEST_HOST points the suite at a deployed stack",
+        f"{LOCAL_ONLY}: needs a local stack (its process, 1-second URLs or the local S3 "
+        "credentials); deselected when TEST_HOST points the suite at deployed stacks",
     )
 
 
 def deployed_target() -> TargetVars | None:
-    """The deployed stack named by ``TEST_HOST`` and ``TEST_API_KEY``, or None when unset."""
+    """The deployed main stack named by ``TEST_HOST`` and ``TEST_API_KEY``, or None when unset."""
     host = os.environ.get("TEST_HOST", "").strip()
     api_key = os.environ.get("TEST_API_KEY", "").strip()
     if not host and not api_key:
@@ -57,6 +96,57 @@ def deployed_target() -> TargetVars | None:
     if not host or not api_key:
         raise pytest.UsageError("set both TEST_HOST and TEST_API_KEY, or neither")
     return {"api_url": host.rstrip("/"), "api_key": api_key}
+
+
+def _deployed_vars(target: DeployedStack) -> TargetVars:
+    """A deployed target's values; the test fails (naming them) when its variables are unset."""
+    values = [os.environ.get(name, "").strip() for name in target.variables()]
+    missing = [name for name, value in zip(target.variables(), values, strict=True) if not value]
+    if missing:
+        pytest.fail(
+            f"this test runs against {target.purpose}: set {', '.join(missing)} (see README, "
+            "'Integration tests against AWS')",
+            pytrace=False,
+        )
+    host, api_key, stack = values
+    answer = requests.get(f"{host.rstrip('/')}/config", timeout=30)
+    if answer.status_code != 200:
+        pytest.fail(
+            f"GET {host}/config answered {answer.status_code}: is {target.host_variable} the "
+            "API root URL including the stage?",
+            pytrace=False,
+        )
+    return {
+        "api_url": host.rstrip("/"),
+        "api_key": api_key,
+        "store_on_upload": str(answer.json().get("store_on_upload")),
+        # Lambda through boto3's own configuration; logical ids resolved in this stack.
+        "lambda_url": "",
+        "lambda_stack": stack,
+        "aws_region": "",
+        "aws_access_key_id": "",
+        "aws_secret_access_key": "",
+        "s3_url": "",
+        "bucket": _stack_resource(stack, "StorageBucket"),
+    }
+
+
+def _stack_resource(stack: str, logical_id: str) -> str:
+    import boto3
+
+    cloudformation = boto3.client("cloudformation")
+    answer = cloudformation.describe_stack_resource(StackName=stack, LogicalResourceId=logical_id)
+    return str(answer["StackResourceDetail"]["PhysicalResourceId"])
+
+
+def _stack_parameter(stack: str, name: str) -> str:
+    import boto3
+
+    (described,) = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    for parameter in described.get("Parameters", []):
+        if parameter["ParameterKey"] == name:
+            return str(parameter["ParameterValue"])
+    pytest.fail(f"stack {stack} has no parameter {name}", pytrace=False)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -76,7 +166,12 @@ def stack_vars(stack: RunningStack) -> TargetVars:
         "api_key": stack.api_key,
         "s3_url": stack.s3_url.rstrip("/"),
         "bucket": stack.bucket_name,
-        "expire_url": stack.invoke_url("ExpireFilesFunction"),
+        # Lambda's Invoke API of this local stack, signed with the local keys.
+        "lambda_url": stack.lambda_url,
+        "lambda_stack": "",
+        "aws_region": REGION,
+        "aws_access_key_id": ACCESS_KEY_ID,
+        "aws_secret_access_key": SECRET_ACCESS_KEY,
     }
 
 
@@ -108,30 +203,32 @@ def local_stacks(local_stack_factory: RunningStackFactory) -> StackFactory:
 @pytest.fixture(scope="session")
 def filestore(request: pytest.FixtureRequest) -> TargetVars:
     """The main target: the deployed stack (TEST_HOST) or a local stack with default parameters."""
-    deployed = deployed_target()
-    if deployed is None:
+    if deployed_target() is None:
         local: StackFactory = request.getfixturevalue("local_stacks")
         return local({})
-    answer = requests.get(f"{deployed['api_url']}/config", timeout=30)
-    if answer.status_code != 200:
+    deployed = _deployed_vars(MAIN_STACK)
+    if deployed["store_on_upload"] != "False":
         pytest.fail(
-            f"GET {deployed['api_url']}/config answered {answer.status_code}: is TEST_HOST the "
-            "API root URL including the stage?",
-            pytrace=False,
-        )
-    if answer.json().get("store_on_upload") is not False:
-        pytest.fail(
-            "the Tavern suite expects a stack deployed with StoreOnLoad=False "
-            "(store-on-upload mode is tested on a local stack)",
+            f"{MAIN_STACK.host_variable} must be a stack deployed with StoreOnLoad=False "
+            f"(store-on-upload mode runs against {STORE_ON_UPLOAD_STACK.host_variable})",
             pytrace=False,
         )
     return deployed
 
 
 @pytest.fixture(scope="session")
-def filestore_store_on_upload(local_stacks: StackFactory) -> TargetVars:
-    """A local stack in store-on-upload mode (StoreOnLoad=True)."""
-    return local_stacks(STORE_ON_UPLOAD_PARAMS)
+def filestore_store_on_upload(request: pytest.FixtureRequest) -> TargetVars:
+    """A stack in store-on-upload mode (StoreOnLoad=True): local, or TEST_STORE_ON_UPLOAD_*."""
+    if deployed_target() is None:
+        local: StackFactory = request.getfixturevalue("local_stacks")
+        return local(STORE_ON_UPLOAD_PARAMS)
+    deployed = _deployed_vars(STORE_ON_UPLOAD_STACK)
+    if deployed["store_on_upload"] != "True":
+        pytest.fail(
+            f"{STORE_ON_UPLOAD_STACK.host_variable} must be a stack deployed with StoreOnLoad=True",
+            pytrace=False,
+        )
+    return deployed
 
 
 def shortest_upload_timeout() -> int:
@@ -141,15 +238,22 @@ def shortest_upload_timeout() -> int:
 
 
 @pytest.fixture(scope="session")
-def filestore_expiry(local_stacks: StackFactory) -> TargetVars:
-    """A local stack whose unstored files expire as soon as the template allows.
+def filestore_expiry(request: pytest.FixtureRequest) -> TargetVars:
+    """A stack whose unstored files expire soon: local (the template's shortest UploadTimeout),
+    or the one TEST_EXPIRY_* names.
 
-    The schedule keeps its default rate, so expiry runs when a test invokes ExpireFilesFunction
-    through the invoke route. ``expiry_wait`` is how long a test waits for a file it just created
-    to expire (``expire_at`` counts whole seconds from ``created_at``, itself truncated).
+    The schedule keeps its rate, so expiry runs when a test invokes ExpireFilesFunction through
+    Lambda's Invoke API (``lambda_request``). ``expiry_wait`` is how long a test waits for a file
+    it just created to expire (``expire_at`` counts whole seconds from ``created_at``, itself
+    truncated).
     """
-    timeout = shortest_upload_timeout()
-    return {**local_stacks({"UploadTimeout": str(timeout)}), "expiry_wait": str(timeout + 1.5)}
+    if deployed_target() is None:
+        local: StackFactory = request.getfixturevalue("local_stacks")
+        timeout = shortest_upload_timeout()
+        return {**local({"UploadTimeout": str(timeout)}), "expiry_wait": str(timeout + 1.5)}
+    deployed = _deployed_vars(EXPIRY_STACK)
+    timeout = int(_stack_parameter(deployed["lambda_stack"], "UploadTimeout"))
+    return {**deployed, "expiry_wait": str(timeout + 1.5)}
 
 
 @pytest.fixture(scope="session")

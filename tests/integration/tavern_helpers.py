@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
+import boto3
 import requests
 from botocore.exceptions import ClientError
 
@@ -66,10 +67,14 @@ def check_download(response: requests.Response, filename: str, content: str) -> 
 
 
 def check_object_absent(response: requests.Response, s3_url: str, bucket: str, key: str) -> None:
-    """The local stack's bucket no longer holds ``key``: HeadObject answers 404."""
+    """The bucket no longer holds ``key``: HeadObject answers 404.
+
+    ``s3_url`` is a local stack's S3 endpoint; empty, it is AWS's S3 with boto3's credentials.
+    """
     del response  # Tavern checks the stage's own response; this looks at S3 itself
+    s3 = local_s3_client(s3_url) if s3_url else boto3.client("s3")
     try:
-        local_s3_client(s3_url).head_object(Bucket=bucket, Key=key)
+        s3.head_object(Bucket=bucket, Key=key)
     except ClientError as error:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status != 404:

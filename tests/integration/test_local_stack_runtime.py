@@ -3,6 +3,7 @@ route, S3 events, retries and dead letters, schedules and the console log."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -49,7 +50,8 @@ def test_start_up_prints_every_url_and_the_api_key(stack: RunningStack) -> None:
     assert f"S3         {stack.s3_url}" in log
     assert f"web page   {stack.web_url}" in log
     assert f"API key    {stack.api_key}" in log
-    assert "POST http://127.0.0.1:" in log and "/_local/functions/<LogicalId>/invoke" in log
+    assert f"Lambda     {stack.lambda_url}   (AWS_ENDPOINT_URL_LAMBDA" in log
+    assert "/_local/" not in log
 
 
 def test_config_answers_200_through_the_gateway(stack: RunningStack) -> None:
@@ -74,22 +76,22 @@ def test_function_logs_are_prefixed_with_the_function_name(stack: RunningStack) 
     assert stack.wait_for_log("[GetConfigFunction] REPORT RequestId: ")
 
 
-def test_invoke_route_runs_a_function_once_and_returns_its_result(stack: RunningStack) -> None:
+def test_invoke_runs_a_function_once_and_returns_its_result(stack: RunningStack) -> None:
     event = scheduled_event(EXPIRE_RULE_NAME, datetime.now(UTC))
-    answer = requests.post(stack.invoke_url("ExpireFilesFunction"), json=event, timeout=60)
-    assert answer.status_code == 200, answer.text
-    assert "X-Amz-Function-Error" not in answer.headers, answer.text
-    assert answer.headers["X-Amz-Executed-Version"] == "$LATEST"
-
-
-def test_invoke_route_reports_a_function_error_like_lambda(stack: RunningStack) -> None:
-    # A record without its "s3" part makes the handler raise (KeyError).
-    answer = requests.post(
-        stack.invoke_url("ObjectCreatedFunction"), json={"Records": [{}]}, timeout=60
+    answer = stack.lambda_client().invoke(
+        FunctionName="ExpireFilesFunction", Payload=json.dumps(event).encode()
     )
-    assert answer.status_code == 200
-    assert answer.headers["X-Amz-Function-Error"] == "Unhandled"
-    assert {"errorMessage", "errorType", "stackTrace"} <= set(answer.json())
+    assert answer["StatusCode"] == 200
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    assert answer["ExecutedVersion"] == "$LATEST"
+    assert set(json.loads(answer["Payload"].read())) >= {"expired"}
+
+
+def test_invoke_reports_a_function_error_like_lambda(stack: RunningStack) -> None:
+    # A record without its "s3" part makes the handler raise.
+    answer = stack.invoke("ObjectCreatedFunction", {"Records": [{}]})
+    assert (answer.status, answer.function_error) == (200, "Unhandled")
+    assert {"errorMessage", "errorType", "stackTrace"} <= set(answer.payload)
 
 
 def test_an_upload_reaches_object_created_and_the_record_shows_it_uploaded(
@@ -119,16 +121,15 @@ def test_a_failing_async_invocation_is_retried_twice_then_dead_lettered(
 ) -> None:
     # The same asynchronous path as S3 events (Lambda's InvocationType=Event), with a record
     # the handler cannot read: every attempt fails.
-    answer = requests.post(
-        stack.invoke_url("ObjectCreatedFunction"),
-        json={"Records": [{"eventName": "ObjectCreated:Put"}]},
-        headers={"X-Amz-Invocation-Type": "Event"},
-        timeout=30,
+    answer = stack.invoke(
+        "ObjectCreatedFunction",
+        {"Records": [{"eventName": "ObjectCreated:Put"}]},
+        invocation_type="Event",
     )
-    assert answer.status_code == 202
+    assert answer.status == 202
     stack.wait_for_log("[ObjectCreatedFunction] DEAD LETTER after 3 attempt(s)", timeout=30)
     assert stack.wait_for_log("[ObjectCreatedFunction] async attempt 2/3 failed")
-    letters = requests.get(stack.dead_letters_url, timeout=30).json()["deadLetters"]
+    letters = stack.dead_letters()
     mine = [
         letter
         for letter in letters

@@ -8,6 +8,7 @@ Content-Length), or sent to an aborted upload (404 NoSuchUpload).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from local_stack.testing.clients import local_s3_client
+from local_stack.testing.clients import local_lambda_client, local_s3_client
 from tests.helpers.multipart import composite_sha256, file_bytes, sha256_b64, split_parts
 from tests.integration.tavern_helpers import check_s3_error, scheduled_event
 
@@ -287,9 +288,11 @@ def test_expiry_aborts_an_inactive_multipart_upload(expiring_stack: TargetVars) 
     client.send(created, data, [1])
     time.sleep(2.5)  # UploadTimeout is 1 s; expire_at counts whole seconds
 
-    ran = requests.post(expiring_stack["expire_url"], json=scheduled_event(), timeout=60)
+    ran = local_lambda_client(expiring_stack["lambda_url"]).invoke(
+        FunctionName="ExpireFilesFunction", Payload=json.dumps(scheduled_event()).encode()
+    )
 
-    assert ran.status_code == 200, ran.text
+    assert ran["StatusCode"] == 200 and "FunctionError" not in ran, ran["Payload"].read()
     assert client.uploads_of(created["id"]) == []
     record = client.describe(created["id"])
     assert (record["status"], record["expired"]) == ("deleted", True)

@@ -419,19 +419,19 @@ def faults(probe: Probe) -> None:
     for key in orphans:
         probe.s3.put_object(Bucket=probe.stack.bucket_name, Key=key, Body=b"orphan")
     # Events no function can use, and a schedule event without its time.
-    invoke = probe.stack.invoke_url
+    invoke = probe.stack.invoke
     unusable: list[dict[str, Any]] = [{}, {"Records": [{}]}, {"Records": "x"}]
     for event in unusable:
-        answer = requests.post(invoke("ObjectCreatedFunction"), json=event, timeout=60)
-        probe.tally.count(family, "invoke ObjectCreated", answer.status_code, False, answer)
-        if answer.headers.get("X-Amz-Function-Error") != "Unhandled":
+        answer = invoke("ObjectCreatedFunction", event)
+        probe.tally.count(family, "invoke ObjectCreated", answer.status, False, answer)
+        if answer.function_error != "Unhandled":
             probe.tally.inconsistent(f"ObjectCreatedFunction took {event!r}")
-        elif answer.json()["errorType"] != "UnusableEvent":
-            probe.tally.inconsistent(f"{event!r} failed with {answer.json()['errorType']}")
-    answer = requests.post(invoke("ExpireFilesFunction"), json={"source": "aws.events"}, timeout=60)
-    probe.tally.count(family, "invoke ExpireFiles", answer.status_code, False, answer)
-    if "X-Amz-Function-Error" in answer.headers:
-        probe.tally.inconsistent(f"the expiry failed without a time: {answer.text:.200}")
+        elif answer.payload["errorType"] != "UnusableEvent":
+            probe.tally.inconsistent(f"{event!r} failed with {answer.payload['errorType']}")
+    answer = invoke("ExpireFilesFunction", {"source": "aws.events"})
+    probe.tally.count(family, "invoke ExpireFiles", answer.status, False, answer)
+    if answer.function_error is not None:
+        probe.tally.inconsistent(f"the expiry failed without a time: {answer.payload!r:.200}")
     deadline = time.monotonic() + SETTLE_SECONDS
     while any(probe.object_bytes(key) is not None for key in orphans):
         if time.monotonic() > deadline:

@@ -9,12 +9,8 @@ from local_stack.config import ConfigError, load_config, parse_params
 
 def test_defaults_are_the_documented_ports_on_loopback_with_a_generated_key() -> None:
     config = load_config({})
-    assert (config.host, config.api_port, config.s3_port, config.web_port) == (
-        "127.0.0.1",
-        3000,
-        4566,
-        8080,
-    )
+    ports = (config.api_port, config.s3_port, config.web_port, config.lambda_port)
+    assert (config.host, *ports) == ("127.0.0.1", 3000, 4566, 8080, 3001)
     assert config.api_key_generated
     assert len(config.api_key) == 40
     assert config.api_key != load_config({}).api_key
@@ -26,7 +22,8 @@ def test_every_variable_is_read() -> None:
     config = load_config(
         {
             "FILESTORE_HOST": "0.0.0.0",
-            "FILESTORE_API_PORT": "3001",
+            "FILESTORE_API_PORT": "3002",
+            "FILESTORE_LAMBDA_PORT": "3003",
             "FILESTORE_S3_PORT": "4567",
             "FILESTORE_WEB_PORT": "8081",
             "FILESTORE_API_KEY": "k" * 30,
@@ -34,12 +31,8 @@ def test_every_variable_is_read() -> None:
             "FILESTORE_SCHEDULE_SPEEDUP": "60",
         }
     )
-    assert (config.host, config.api_port, config.s3_port, config.web_port) == (
-        "0.0.0.0",
-        3001,
-        4567,
-        8081,
-    )
+    ports = (config.api_port, config.s3_port, config.web_port, config.lambda_port)
+    assert (config.host, *ports) == ("0.0.0.0", 3002, 4567, 8081, 3003)
     assert config.api_key == "k" * 30 and not config.api_key_generated
     assert config.params == {"StoreOnLoad": "True"}
     assert config.schedule_speedup == 60
@@ -68,6 +61,8 @@ def test_params_are_split_like_a_shell_line() -> None:
         ({"FILESTORE_SCHEDULE_SPEEDUP": "inf"}, "FILESTORE_SCHEDULE_SPEEDUP"),
         ({"FILESTORE_S3_PORT": "3000"}, "FILESTORE_S3_PORT"),
         ({"FILESTORE_API_PORT": "8081", "FILESTORE_WEB_PORT": "8081"}, "FILESTORE_API_PORT"),
+        ({"FILESTORE_LAMBDA_PORT": "lambda"}, "FILESTORE_LAMBDA_PORT"),
+        ({"FILESTORE_LAMBDA_PORT": "3000"}, "FILESTORE_LAMBDA_PORT"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ: dict[str, str], variable: str) -> None:

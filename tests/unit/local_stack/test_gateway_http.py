@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -36,11 +35,6 @@ class Recorder:
         return InvocationResult(payload=self.payload)
 
 
-def _fallback(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [b"fallback " + environ["PATH_INFO"].encode()]
-
-
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
@@ -49,7 +43,7 @@ def recorder() -> Recorder:
 @pytest.fixture
 def client(recorder: Recorder) -> Client:
     gateway = Gateway(SWAGGER, "dev", recorder, {})
-    return Client(make_wsgi_app(gateway, _fallback))
+    return Client(make_wsgi_app(gateway))
 
 
 def test_request_reaches_the_function_and_the_response_comes_back(
@@ -86,18 +80,15 @@ def test_raw_headers_from_the_server_keep_case_and_repeats(
     assert event["multiValueHeaders"]["X-Mixed-Case"] == ["1", "2"]
 
 
-def test_paths_outside_the_stage_go_to_the_fallback(client: Client, recorder: Recorder) -> None:
-    response = client.post("/_local/functions/X/invoke")
-    assert response.status_code == 200
-    assert response.data == b"fallback /_local/functions/X/invoke"
+def test_paths_outside_the_stage_are_403_and_reach_no_function(
+    client: Client, recorder: Recorder
+) -> None:
+    # The API port has no local-only side door: the old invoke route is an unknown path.
+    for method, path in (("POST", "/_local/functions/X/invoke"), ("GET", "/_local/dead-letters")):
+        response = client.open(path, method=method, data=b"{}", content_type="text/plain")
+        assert response.status_code == 403
+        assert response.json == {"message": "Missing Authentication Token"}
     assert recorder.events == []
-
-
-def test_without_fallback_paths_outside_the_stage_are_403(recorder: Recorder) -> None:
-    client = Client(make_wsgi_app(Gateway(SWAGGER, "dev", recorder, {})))
-    response = client.get("/_local/anything")
-    assert response.status_code == 403
-    assert response.json == {"message": "Missing Authentication Token"}
 
 
 def test_every_call_is_logged_with_method_path_status_and_milliseconds(
@@ -106,7 +97,7 @@ def test_every_call_is_logged_with_method_path_status_and_milliseconds(
     with caplog.at_level(logging.INFO, logger="local_stack.apigateway.http_server"):
         client.post("/dev/file/abc")
         client.get("/dev/nowhere")
-        client.get("/_local/health")
+        client.get("/elsewhere")
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 3
     for line, (method, path, status) in zip(
@@ -114,7 +105,7 @@ def test_every_call_is_logged_with_method_path_status_and_milliseconds(
         [
             ("POST", "/dev/file/abc", 201),
             ("GET", "/dev/nowhere", 403),
-            ("GET", "/_local/health", 200),
+            ("GET", "/elsewhere", 403),
         ],
         strict=True,
     ):

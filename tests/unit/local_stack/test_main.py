@@ -79,3 +79,12 @@ def test_the_banner_says_when_nothing_is_kept() -> None:
     assert line == (
         "  data       in memory (FILESTORE_DATA_DIR is empty): nothing is kept after it stops"
     )
+
+
+def test_the_banner_names_the_lambda_endpoint_and_the_local_keys() -> None:
+    banner = entry._banner(_stack("")).splitlines()
+    assert "  Lambda     http://127.0.0.1:3001   (AWS_ENDPOINT_URL_LAMBDA, local keys below)" in (
+        banner
+    )
+    assert any(line.startswith("  AWS keys   filestore-local / ") for line in banner)
+    assert not any("/_local/functions" in line for line in banner)
