@@ -106,11 +106,11 @@ def publish(
     *,
     s3: S3Client,
     cloudfront: CloudFrontClient | None,
-    site_dir: Path = SITE_DIR,
+    site_dir: Path | None = None,
     caller_reference: str,
 ) -> PublishResult:
     """Write the page into its bucket, remove what it no longer has, invalidate the CDN."""
-    files = site_files(site_dir)
+    files = site_files(site_dir or SITE_DIR)
     bodies: dict[str, bytes] = {}
     for key, path in files.items():
         body = path.read_bytes()

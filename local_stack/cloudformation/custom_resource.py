@@ -58,7 +58,7 @@ def run_custom_resource(
     arrived = threading.Event()
 
     class _Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+        def do_PUT(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if self.path != f"/{token}" or not 0 < length <= MAX_RESPONSE_BYTES or received:
                 self.send_error(403)
@@ -125,4 +125,3 @@ def _parse(resource: CustomResourceModel, body: bytes, request_id: str) -> Custo
         reason=str(answer.get("Reason") or ""),
         data=dict(answer.get("Data") or {}),
     )
-

@@ -196,6 +196,10 @@ class Resolver:
             }
         elif kind in ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"):
             attributes = {"RootResourceId": "root"}
+        elif kind == "AWS::CloudFront::Distribution":
+            # What a deployment's value looks like; no CDN runs locally (the local stack serves
+            # the page on its web port and makes that the stack's own web origin).
+            attributes = {"DomainName": f"{name.lower()}.cloudfront.net", "Id": name}
         if attribute not in attributes:
             raise TemplateError(f"{where}: the local stack cannot resolve {logical_id}.{attribute}")
         return attributes[attribute]

@@ -104,7 +104,7 @@ class ApiModel:
 
 @dataclass(frozen=True)
 class CustomResourceModel:
-    """A custom resource (``Custom::<Name>``): the function behind its ServiceToken, its properties."""
+    """A ``Custom::<Name>`` resource: the function behind its ServiceToken, its properties."""
 
     logical_id: str
     resource_type: str
