@@ -18,18 +18,21 @@ from local_stack.awslambda.environment import LocalEndpoints
 from local_stack.awslambda.invocation_queue import InvocationQueue
 from local_stack.awslambda.invoke_api import InvokeApi
 from local_stack.awslambda.runtime import FunctionRuntime
-from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
-from local_stack.cloudformation.custom_resource import CustomResourceError, run_custom_resource
-from local_stack.cloudformation.exceptions import TemplateError
 from local_stack.cloudformation.loader import load_stack
-from local_stack.cloudformation.models import CustomResourceModel, StackModel, UsagePlanModel
+from local_stack.cloudformation.models import StackModel, UsagePlanModel
 from local_stack.config import LocalConfig
 from local_stack.datastore import DataDir, DataDirError
 from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
 from local_stack.http.keep_alive import KEEP_ALIVE_TIMEOUT_SECONDS
 from local_stack.s3.journal import ObjectJournal
 from local_stack.supervisor import Supervisor
-from local_stack.web import WebApp, local_page_properties
+from local_stack.web import (
+    WebApp,
+    WebPageError,
+    params_with_page_origin,
+    publish_web_page,
+    web_page,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -39,7 +42,6 @@ log = logging.getLogger("local_stack")
 # How long the S3 and web servers wait for a request's next bytes (or an idle connection for its
 # next request) before they drop the connection, as the API's server does.
 STALLED_REQUEST_TIMEOUT_SECONDS = KEEP_ALIVE_TIMEOUT_SECONDS
-WEB_PAGE_TYPE = "Custom::WebPage"
 
 
 class StartupError(RuntimeError):
@@ -83,10 +85,16 @@ class LocalStack:
     _closers: list[Callable[[], None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self.model = load_stack(self.config.template_path, self._params())
+        try:
+            params = params_with_page_origin(
+                self.config.template_path, self.config.params, self.web_url.rstrip("/")
+            )
+            self.model = load_stack(self.config.template_path, params)
+            web_page(self.model)  # a missing resource or an unbuilt package stops the start here
+        except WebPageError as err:
+            raise StartupError(str(err)) from err
         if self.model.api is None:
             raise StartupError("template.yaml declares no AWS::Serverless::Api")
-        self._web_page()  # a missing resource or an unbuilt package stops the start here
         try:
             # A schedule expression EventBridge would refuse stops the start before any port opens.
             build_rules(self.model.functions, datetime.now(UTC), self.config.schedule_speedup)
@@ -183,7 +191,11 @@ class LocalStack:
         scheduler.start()
         self._closers.append(scheduler.stop)
 
-        web = WebApp(self._client("s3", self.s3_url), self._publish_web_page(runtime))
+        try:
+            web_bucket = publish_web_page(runtime, self.model, self.api_url, self.s3_url)
+        except WebPageError as err:
+            raise StartupError(str(err)) from err
+        web = WebApp(self._client("s3", self.s3_url), web_bucket)
         self._serve("web", self._werkzeug_server(self.config.web_port, web, "FILESTORE_WEB_PORT"))
 
         for function in functions.values():
@@ -214,51 +226,6 @@ class LocalStack:
         except OSError as err:
             raise _port_error("FILESTORE_API_PORT", self.config.api_port, err) from err
         self._serve("API", api_server)
-
-    def _params(self) -> dict[str, str]:
-        """The parameter overrides, with an empty AllowedOrigin made the local page's origin.
-
-        An empty AllowedOrigin means the stack's own page: on AWS the template names the
-        CloudFront https origin; locally the page is served over http on the web port.
-        """
-        params = dict(self.config.params)
-        if "AllowedOrigin" not in params:
-            try:
-                declared = load_cfn_yaml(self.config.template_path).get("Parameters") or {}
-            except (OSError, ValueError) as err:
-                raise StartupError(f"cannot read {self.config.template_path}: {err}") from err
-            if "AllowedOrigin" not in declared:
-                return params
-            params["AllowedOrigin"] = str(declared["AllowedOrigin"].get("Default", ""))
-        if params["AllowedOrigin"] == "":
-            params["AllowedOrigin"] = self.web_url.rstrip("/")
-        return params
-
-    def _web_page(self) -> CustomResourceModel:
-        try:
-            page = self.model.custom_resource(WEB_PAGE_TYPE)
-        except TemplateError as err:
-            raise StartupError(f"template.yaml: {err}") from err
-        if page is None:
-            raise StartupError(f"template.yaml declares no {WEB_PAGE_TYPE} resource")
-        function = self.model.functions[page.function_logical_id]
-        site = self.model.template_dir / function.code_uri / "site" / "index.html"
-        if not site.is_file():
-            raise StartupError(
-                f"{site} is missing: the web page's package is not built. Run `make setup` "
-                "(it builds static/web/ and the WebPage publisher's package)."
-            )
-        return page
-
-    def _publish_web_page(self, runtime: FunctionRuntime) -> str:
-        """Run the WebPage custom resource as CloudFormation would; return the web bucket."""
-        page = self._web_page()
-        properties = local_page_properties(page.properties, self.api_url, self.s3_url)
-        try:
-            run_custom_resource(runtime, page, "Create", properties)
-        except CustomResourceError as err:
-            raise StartupError(f"publishing the web page failed: {err}") from err
-        return str(page.properties["WebBucket"])
 
     def _check_ports_free(self) -> None:
         """Fail at once, naming the variable, when a port is taken (not after half a start)."""

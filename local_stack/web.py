@@ -1,18 +1,84 @@
-"""The web port: serves the web bucket as CloudFront serves it (signed reads, the root object)."""
+"""The web page locally: published by the template's WebPage resource, served from its bucket."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.custom_resource import (
+    CustomResourceError,
+    Invoker,
+    run_custom_resource,
+)
+from local_stack.cloudformation.exceptions import TemplateError
+from local_stack.cloudformation.models import CustomResourceModel, StackModel
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 else:
     StartResponse = WSGIEnvironment = Any
 
+WEB_PAGE_TYPE = "Custom::WebPage"
 DEFAULT_ROOT_OBJECT = "index.html"  # WebDistribution's DefaultRootObject
 # The object's headers CloudFront passes on to the browser, by their GetObject field.
 PASSED_HEADERS = {"Content-Type": "ContentType", "Cache-Control": "CacheControl", "ETag": "ETag"}
+
+
+class WebPageError(RuntimeError):
+    """The page cannot be published locally: no WebPage resource, no package, a FAILED answer."""
+
+
+def params_with_page_origin(
+    template_path: Path, params: Mapping[str, str], web_origin: str
+) -> dict[str, str]:
+    """The parameter overrides, with an empty AllowedOrigin made the local page's origin.
+
+    An empty AllowedOrigin means the stack's own page: on AWS the template names the CloudFront
+    https origin; locally the page is served over http on the web port, ``web_origin``.
+    """
+    given = dict(params)
+    if "AllowedOrigin" not in given:
+        try:
+            declared = load_cfn_yaml(template_path).get("Parameters") or {}
+        except (OSError, ValueError) as err:
+            raise WebPageError(f"cannot read {template_path}: {err}") from err
+        if "AllowedOrigin" not in declared:
+            return given
+        given["AllowedOrigin"] = str(declared["AllowedOrigin"].get("Default", ""))
+    if given["AllowedOrigin"] == "":
+        given["AllowedOrigin"] = web_origin
+    return given
+
+
+def web_page(model: StackModel) -> CustomResourceModel:
+    """The template's WebPage resource, once its function's package holds a built page."""
+    try:
+        page = model.custom_resource(WEB_PAGE_TYPE)
+    except TemplateError as err:
+        raise WebPageError(f"template.yaml: {err}") from err
+    if page is None:
+        raise WebPageError(f"template.yaml declares no {WEB_PAGE_TYPE} resource")
+    function = model.functions[page.function_logical_id]
+    site = model.template_dir / function.code_uri / "site" / "index.html"
+    if not site.is_file():
+        raise WebPageError(
+            f"{site} is missing: the web page's package is not built. Run `make setup` "
+            "(it builds static/web/ and the WebPage publisher's package)."
+        )
+    return page
+
+
+def publish_web_page(invoker: Invoker, model: StackModel, api_url: str, s3_url: str) -> str:
+    """Run the WebPage custom resource as CloudFormation would; return the web bucket's name."""
+    page = web_page(model)
+    properties = local_page_properties(page.properties, api_url, s3_url)
+    try:
+        run_custom_resource(invoker, page, "Create", properties)
+    except CustomResourceError as err:
+        raise WebPageError(f"publishing the web page failed: {err}") from err
+    return str(page.properties["WebBucket"])
 
 
 def local_page_properties(
