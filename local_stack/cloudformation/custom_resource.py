@@ -8,12 +8,12 @@ import secrets
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Protocol
 
 from local_stack.account import STACK_ID
 from local_stack.cloudformation.models import CustomResourceModel
+from web_publisher.response import CustomResourceResponse  # the response's one typed home
 
 log = logging.getLogger("local_stack")
 # AWS parity: CloudFormation waits up to the resource's ServiceTimeout (default one hour) for
@@ -30,23 +30,13 @@ class Invoker(Protocol):
     def invoke(self, function_name: str, event: Any, request_id: str = "") -> Any: ...
 
 
-@dataclass(frozen=True)
-class CustomResourceResult:
-    """What the function PUT to the response URL."""
-
-    status: str
-    physical_resource_id: str
-    reason: str = ""
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
 def run_custom_resource(
     invoker: Invoker,
     resource: CustomResourceModel,
     request_type: str = "Create",
     properties: Mapping[str, Any] | None = None,
     physical_resource_id: str | None = None,
-) -> CustomResourceResult:
+) -> CustomResourceResponse:
     """Send ``request_type`` for ``resource`` to its function; return its SUCCESS answer.
 
     The response URL is a one-shot loopback listener at an unguessable path (CloudFormation's is
@@ -108,7 +98,7 @@ def run_custom_resource(
     return _parse(resource, received[0], request_id)
 
 
-def _parse(resource: CustomResourceModel, body: bytes, request_id: str) -> CustomResourceResult:
+def _parse(resource: CustomResourceModel, body: bytes, request_id: str) -> CustomResourceResponse:
     where = f"{resource.logical_id} ({resource.resource_type})"
     try:
         answer = json.loads(body)
@@ -119,8 +109,8 @@ def _parse(resource: CustomResourceModel, body: bytes, request_id: str) -> Custo
         raise CustomResourceError(f"{where}: invalid response {answer!r}")
     if status == "FAILED":
         raise CustomResourceError(f"{where} failed: {answer.get('Reason') or 'no reason given'}")
-    return CustomResourceResult(
-        status=status,
+    return CustomResourceResponse(
+        status="SUCCESS",
         physical_resource_id=str(answer.get("PhysicalResourceId") or ""),
         reason=str(answer.get("Reason") or ""),
         data=dict(answer.get("Data") or {}),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from local_stack.cloudformation.custom_resource import CustomResourceResult, run_custom_resource
+from local_stack.cloudformation.custom_resource import run_custom_resource
 from local_stack.cloudformation.models import CustomResourceModel
 from local_stack.testing.lambda_context import lambda_context
 from web_publisher import handler as handler_module
+from web_publisher.response import CustomResourceResponse
 
 REGION = "us-east-1"
 WEB_BUCKET = "filestore-web-test"
@@ -72,7 +73,7 @@ def send(
     props: dict[str, Any],
     physical_id: str | None = None,
     invoker: InProcessInvoker | None = None,
-) -> CustomResourceResult:
+) -> CustomResourceResponse:
     """Send one CloudFormation request to the handler and return its (SUCCESS) response."""
     return run_custom_resource(
         invoker or InProcessInvoker(), RESOURCE, request_type, props, physical_id
