@@ -30,7 +30,7 @@ from local_stack.web import (
     WebApp,
     WebPageError,
     params_with_page_origin,
-    publish_web_page,
+    start_publishing,
     web_page,
 )
 
@@ -176,6 +176,8 @@ class LocalStack:
         self._serve("S3", self._werkzeug_server(self.config.s3_port, endpoint, "FILESTORE_S3_PORT"))
         self._create_buckets()
         self.restored_objects = journal.restore() if journal is not None else 0
+        # Once what was kept is back, the page is published while the rest starts.
+        page = start_publishing(runtime, self.model, self.api_url, self.s3_url)
         self._create_table()  # before the scheduler or any function can reach DynamoDB
         supervisor = Supervisor()
         supervisor.watch("DynamoDB", dynamodb, ready=self._dynamodb_answers)
@@ -192,7 +194,7 @@ class LocalStack:
         self._closers.append(scheduler.stop)
 
         try:
-            web_bucket = publish_web_page(runtime, self.model, self.api_url, self.s3_url)
+            web_bucket = page.result()
         except WebPageError as err:
             raise StartupError(str(err)) from err
         web = WebApp(self._client("s3", self.s3_url), web_bucket)

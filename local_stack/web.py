@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,15 @@ def publish_web_page(invoker: Invoker, model: StackModel, api_url: str, s3_url: 
     except CustomResourceError as err:
         raise WebPageError(f"publishing the web page failed: {err}") from err
     return str(page.properties["WebBucket"])
+
+
+def start_publishing(invoker: Invoker, model: StackModel, api_url: str, s3_url: str) -> Future[str]:
+    """``publish_web_page`` in its own thread; the future's result is the web bucket's name."""
+    executor = ThreadPoolExecutor(1, thread_name_prefix="publish-web")
+    try:
+        return executor.submit(publish_web_page, invoker, model, api_url, s3_url)
+    finally:
+        executor.shutdown(wait=False)
 
 
 def local_page_properties(
