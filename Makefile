@@ -14,11 +14,14 @@ WEB_VENDOR := static/web/vendor
 # The Tavern plugin for Lambda stages, installed from its folder by requirements.txt.
 PLUGIN := plugins/tavern-lambda
 PLUGIN_SOURCES := $(PLUGIN)/pyproject.toml $(shell find $(PLUGIN)/src -type f ! -path '*/__pycache__/*' ! -path '*.egg-info/*' 2>/dev/null)
-
+# The WebPage publisher's package (template.yaml's PublishWebFunction CodeUri): its handler and
+# whatever static/web/ holds, so a page change is a new package and a re-publish.
+WEB_PUBLISHER := $(DIST)/web-publisher
+WEB_SOURCES := $(shell find static/web web_publisher -type f ! -path '*/__pycache__/*' 2>/dev/null)
 export PYTHONPATH := $(CURDIR)/source:$(CURDIR)
 
 .PHONY: help setup vendor run test lint typecheck unit plugin integration browser bench bench-smoke package \
-        test-integration deploy deploy-web clean clean-data
+        test-integration deploy clean clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,7 +58,11 @@ $(STAMPS)/web: static/package.json static/package-lock.json static/build.mjs
 	cd static && node build.mjs
 	@touch $@
 
-setup: $(STAMPS)/venv $(STAMPS)/vendor $(STAMPS)/web ## Install everything (idempotent)
+$(STAMPS)/web-publisher: $(STAMPS)/web $(STAMPS)/venv $(WEB_SOURCES)
+	$(PY) -m web_publisher.build $(WEB_PUBLISHER)
+	@touch $@
+
+setup: $(STAMPS)/venv $(STAMPS)/vendor $(STAMPS)/web $(STAMPS)/web-publisher ## Install everything (idempotent)
 
 vendor: $(STAMPS)/vendor ## Vendor the Lambda runtime dependencies into source/ext/
 
@@ -76,7 +83,7 @@ lint: $(STAMPS)/venv $(STAMPS)/checkov ## ruff, cfn-lint, checkov and the Swagge
 
 typecheck: $(STAMPS)/venv ## mypy over the Lambdas, the local stack, the plugin and the test helpers
 	$(VENV)/bin/mypy source/filestore source/handlers source/runtime_context.py source/vendor.py \
-	    local_stack tests/helpers tests/browser scripts bench $(PLUGIN)/src
+	    local_stack tests/helpers tests/browser web_publisher bench $(PLUGIN)/src
 
 unit: setup package ## Unit tests (no network)
 	$(PY) -m pytest tests/unit
@@ -113,11 +120,8 @@ package: $(STAMPS)/vendor ## Zip source/ with its vendored dependencies into dis
 	    | zip -q -X -@ ../$(PACKAGE_ZIP)
 	@ls -l $(PACKAGE_ZIP)
 
-deploy: $(STAMPS)/vendor ## sam deploy --guided (needs the SAM CLI and AWS credentials)
+deploy: $(STAMPS)/vendor $(STAMPS)/web-publisher ## Deploy the stack and its page (SAM CLI, AWS credentials)
 	sam deploy --guided
-
-deploy-web: $(STAMPS)/web ## Write config.js from the stack outputs and sync the site (STACK=name)
-	$(PY) -m scripts.deploy_web --stack "$${STACK:?set STACK to the stack name}"
 
 clean-data: ## Forget every file, record and queued event `make run` kept (FILESTORE_DATA_DIR)
 	d="$${FILESTORE_DATA_DIR-.filestore}"; test -z "$$d" || rm -rf "$$d"

@@ -5,6 +5,7 @@ from __future__ import annotations
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "filestore-local"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{STACK_NAME}/local"
 REST_API_ID = "local"
 API_KEY_ID = "local-api-key"
 

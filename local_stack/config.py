@@ -47,10 +47,6 @@ class LocalConfig:
     def template_path(self) -> Path:
         return self.project_root / "template.yaml"
 
-    @property
-    def static_dir(self) -> Path:
-        return self.project_root / "static" / "web"
-
 
 def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -> LocalConfig:
     """Build the configuration from ``environ``; raise ``ConfigError`` naming the bad variable."""

@@ -26,7 +26,13 @@ from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_ru
 from local_stack.http.keep_alive import KEEP_ALIVE_TIMEOUT_SECONDS
 from local_stack.s3.journal import ObjectJournal
 from local_stack.supervisor import Supervisor
-from local_stack.web import WebApp
+from local_stack.web import (
+    WebApp,
+    WebPageError,
+    params_with_page_origin,
+    start_publishing,
+    web_page,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -79,7 +85,14 @@ class LocalStack:
     _closers: list[Callable[[], None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self.model = load_stack(self.config.template_path, self.config.params)
+        try:
+            params = params_with_page_origin(
+                self.config.template_path, self.config.params, self.web_url.rstrip("/")
+            )
+            self.model = load_stack(self.config.template_path, params)
+            web_page(self.model)  # a missing resource or an unbuilt package stops the start here
+        except WebPageError as err:
+            raise StartupError(str(err)) from err
         if self.model.api is None:
             raise StartupError("template.yaml declares no AWS::Serverless::Api")
         try:
@@ -164,6 +177,8 @@ class LocalStack:
         self._serve("S3", self._werkzeug_server(self.config.s3_port, endpoint, "FILESTORE_S3_PORT"))
         self._create_buckets()
         self.restored_objects = journal.restore() if journal is not None else 0
+        # Once what was kept is back, the page is published while the rest starts.
+        page = start_publishing(runtime, self.model, self.api_url, self.s3_url)
         self._create_table()  # before the scheduler or any function can reach DynamoDB
         supervisor = Supervisor()
         supervisor.watch("DynamoDB", dynamodb, ready=self._dynamodb_answers)
@@ -193,8 +208,11 @@ class LocalStack:
                 self.config.lambda_port, lambda_endpoint, "FILESTORE_LAMBDA_PORT"
             ),
         )
-
-        web = WebApp(self.config.static_dir, self.api_url)
+        try:
+            web_bucket = page.result()
+        except WebPageError as err:
+            raise StartupError(str(err)) from err
+        web = WebApp(self._client("s3", self.s3_url), web_bucket)
         self._serve("web", self._werkzeug_server(self.config.web_port, web, "FILESTORE_WEB_PORT"))
 
         for function in functions.values():

@@ -1,71 +1,146 @@
-"""Serves the web page (static/web/) with a generated /config.js pointing at the local API."""
+"""The web page locally: published by the template's WebPage resource, served from its bucket."""
 
 from __future__ import annotations
 
-import mimetypes
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scripts.page_config import CONFIG_FILE, config_script
+from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
+from local_stack.cloudformation.custom_resource import (
+    CustomResourceError,
+    Invoker,
+    run_custom_resource,
+)
+from local_stack.cloudformation.exceptions import TemplateError
+from local_stack.cloudformation.models import CustomResourceModel, StackModel
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 else:
     StartResponse = WSGIEnvironment = Any
 
-MISSING_PAGE = (
-    "The web page is not built: static/web/index.html is missing.\n"
-    "Run `make setup` (it builds static/web/ from the pinned npm packages), then reload.\n"
-)
+WEB_PAGE_TYPE = "Custom::WebPage"
+DEFAULT_ROOT_OBJECT = "index.html"  # WebDistribution's DefaultRootObject
+# The object's headers CloudFront passes on to the browser, by their GetObject field.
+PASSED_HEADERS = {"Content-Type": "ContentType", "Cache-Control": "CacheControl", "ETag": "ETag"}
+
+
+class WebPageError(RuntimeError):
+    """The page cannot be published locally: no WebPage resource, no package, a FAILED answer."""
+
+
+def params_with_page_origin(
+    template_path: Path, params: Mapping[str, str], web_origin: str
+) -> dict[str, str]:
+    """The parameter overrides, with an empty AllowedOrigin made the local page's origin.
+
+    An empty AllowedOrigin means the stack's own page: on AWS the template names the CloudFront
+    https origin; locally the page is served over http on the web port, ``web_origin``.
+    """
+    given = dict(params)
+    if "AllowedOrigin" not in given:
+        try:
+            declared = load_cfn_yaml(template_path).get("Parameters") or {}
+        except (OSError, ValueError) as err:
+            raise WebPageError(f"cannot read {template_path}: {err}") from err
+        if "AllowedOrigin" not in declared:
+            return given
+        given["AllowedOrigin"] = str(declared["AllowedOrigin"].get("Default", ""))
+    if given["AllowedOrigin"] == "":
+        given["AllowedOrigin"] = web_origin
+    return given
+
+
+def web_page(model: StackModel) -> CustomResourceModel:
+    """The template's WebPage resource, once its function's package holds a built page."""
+    try:
+        page = model.custom_resource(WEB_PAGE_TYPE)
+    except TemplateError as err:
+        raise WebPageError(f"template.yaml: {err}") from err
+    if page is None:
+        raise WebPageError(f"template.yaml declares no {WEB_PAGE_TYPE} resource")
+    function = model.functions[page.function_logical_id]
+    site = model.template_dir / function.code_uri / "site" / "index.html"
+    if not site.is_file():
+        raise WebPageError(
+            f"{site} is missing: the web page's package is not built. Run `make setup` "
+            "(it builds static/web/ and the WebPage publisher's package)."
+        )
+    return page
+
+
+def publish_web_page(invoker: Invoker, model: StackModel, api_url: str, s3_url: str) -> str:
+    """Run the WebPage custom resource as CloudFormation would; return the web bucket's name."""
+    page = web_page(model)
+    properties = local_page_properties(page.properties, api_url, s3_url)
+    try:
+        run_custom_resource(invoker, page, "Create", properties)
+    except CustomResourceError as err:
+        raise WebPageError(f"publishing the web page failed: {err}") from err
+    return str(page.properties["WebBucket"])
+
+
+def start_publishing(invoker: Invoker, model: StackModel, api_url: str, s3_url: str) -> Future[str]:
+    """``publish_web_page`` in its own thread; the future's result is the web bucket's name."""
+    executor = ThreadPoolExecutor(1, thread_name_prefix="publish-web")
+    try:
+        return executor.submit(publish_web_page, invoker, model, api_url, s3_url)
+    finally:
+        executor.shutdown(wait=False)
+
+
+def local_page_properties(
+    properties: Mapping[str, Any], api_url: str, s3_url: str
+) -> dict[str, Any]:
+    """The WebPage resource's properties with the local endpoints, as functions get theirs.
+
+    The page talks to the local API and the local S3 endpoint (presigned URLs point there), and
+    no CDN exists to invalidate.
+    """
+    return {**properties, "ApiUrl": api_url, "StorageOrigins": [s3_url], "DistributionId": ""}
 
 
 class WebApp:
-    """A WSGI app serving files under ``root`` read-only, plus ``/config.js``."""
+    """A WSGI app answering GET and HEAD with the objects of ``bucket``, read with ``s3``."""
 
-    def __init__(self, root: Path, api_url: str) -> None:
-        self._root = root.resolve()
-        self._config = config_script(api_url).encode()
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
-        path = environ.get("PATH_INFO", "/") or "/"
         if method not in ("GET", "HEAD"):
-            return _send(start_response, "405 Method Not Allowed", b"", "text/plain", method)
-        if path == f"/{CONFIG_FILE}":
-            return _send(start_response, "200 OK", self._config, "text/javascript", method)
-        if not (self._root / "index.html").is_file():
-            body = MISSING_PAGE.encode()
-            return _send(start_response, "500 Internal Server Error", body, "text/plain", method)
-        file = self._resolve(path)
-        if file is None:
-            return _send(start_response, "404 Not Found", b"Not found\n", "text/plain", method)
-        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        if content_type.startswith("text/") or content_type in ("application/javascript",):
-            content_type += "; charset=utf-8"
-        return _send(start_response, "200 OK", file.read_bytes(), content_type, method)
-
-    def _resolve(self, path: str) -> Path | None:
-        relative = path.lstrip("/")
-        if relative == "" or relative.endswith("/"):
-            relative += "index.html"
-        candidate = (self._root / relative).resolve()
-        # Never serve anything outside the page's folder (``..``, symlinks out of it).
-        if not candidate.is_relative_to(self._root) or not candidate.is_file():
-            return None
-        return candidate
+            # AWS parity: the distribution allows GET and HEAD only (AllowedMethods).
+            return _send(start_response, "403 Forbidden", b"Method not allowed\n", {}, method)
+        path = environ.get("PATH_INFO", "/") or "/"
+        key = path.lstrip("/") or DEFAULT_ROOT_OBJECT  # only the root gets the root object
+        try:
+            found = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except self._s3.exceptions.NoSuchKey:
+            # AWS parity: the origin access control may only GetObject (no ListBucket), so S3
+            # answers 403 AccessDenied for a missing key and CloudFront passes it on.
+            return _send(start_response, "403 Forbidden", b"AccessDenied\n", {}, method)
+        headers = {
+            name: str(found[field]) for name, field in PASSED_HEADERS.items() if found.get(field)
+        }
+        body = found["Body"].read()
+        return _send(start_response, "200 OK", body, headers, method)
 
 
 def _send(
-    start_response: StartResponse, status: str, body: bytes, content_type: str, method: str
+    start_response: StartResponse,
+    status: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    method: str,
 ) -> list[bytes]:
-    start_response(
-        status,
-        [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", "no-cache"),
-            ("X-Content-Type-Options", "nosniff"),
-        ],
-    )
+    sent = {
+        "Content-Type": "text/plain; charset=utf-8",
+        **headers,
+        "Content-Length": str(len(body)),
+        "X-Content-Type-Options": "nosniff",
+    }
+    start_response(status, list(sent.items()))
     return [b""] if method == "HEAD" else [body]

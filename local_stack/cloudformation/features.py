@@ -54,6 +54,18 @@ EMULATED: Mapping[str, frozenset[str]] = {
     "AWS::ApiGateway::UsagePlan": frozenset({"ApiStages", "Throttle", "Quota"}),
     "AWS::ApiGateway::ApiKey": frozenset({"Enabled"}),
     "AWS::ApiGateway::UsagePlanKey": frozenset({"KeyId", "KeyType", "UsagePlanId"}),
+    # Run at start-up with the local endpoints (local_stack/web.py); see docs/LOCAL.md.
+    "Custom::WebPage": frozenset(
+        {
+            "ServiceToken",
+            "WebBucket",
+            "ApiUrl",
+            "StorageOrigins",
+            "MaxFileSize",
+            "AllowedTypes",
+            "StoreOnUpload",
+        }
+    ),
 }
 
 # Resource type -> property -> why it has no local effect. ``"*"`` stands for the whole resource.
@@ -66,6 +78,7 @@ INERT: Mapping[str, Mapping[str, str]] = {
         "ReservedConcurrentExecutions": "not enforced: each function runs up to 8 workers "
         "locally and nothing is throttled",
         "KmsKeyArn": "the environment is handed to workers as it is; no KMS locally",
+        "AutoPublishAlias": "locally a function always runs its latest code ($LATEST)",
     },
     "AWS::Serverless::Api": {
         "EndpointConfiguration": "one local endpoint, no edge or regional distinction",
@@ -100,7 +113,12 @@ INERT: Mapping[str, Mapping[str, str]] = {
     "AWS::CloudFormation::WaitConditionHandle": {"*": "only orders resources in AWS"},
     "AWS::Logs::LogGroup": {"*": "function logs go to the stack's console"},
     "AWS::CloudFront::Distribution": {
-        "*": "the page is served by local_stack/web.py without a CDN",
+        "*": "local_stack/web.py serves the web bucket without a CDN (nothing cached)",
+    },
+    "Custom::WebPage": {
+        "ServiceTimeout": "the local stack waits for the publisher's invocation to end",
+        "Release": "the page is published at every start, whatever the function's version",
+        "DistributionId": "no CDN locally, so nothing to invalidate: the publisher gets none",
     },
     "AWS::CloudFront::OriginAccessControl": {"*": "no CDN locally"},
     "AWS::CloudFront::ResponseHeadersPolicy": {

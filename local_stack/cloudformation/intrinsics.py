@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from local_stack.account import ACCOUNT_ID, REGION, REST_API_ID, STACK_NAME
+from local_stack.account import ACCOUNT_ID, REGION, REST_API_ID, STACK_ID, STACK_NAME
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 from local_stack.cloudformation.exceptions import TemplateError
 from local_stack.cloudformation.models import function_arn
@@ -136,6 +136,13 @@ class Resolver:
             # SAM's ``Ref: <Api>.Stage`` names the stage the Api resource creates.
             properties = self.resources[base].get("Properties") or {}
             return self.resolve(properties.get("StageName"), where)
+        function = self.resources.get(base, {})
+        if suffix in ("Version", "Alias") and function.get("Type") == "AWS::Serverless::Function":
+            if "AutoPublishAlias" not in (function.get("Properties") or {}):
+                raise TemplateError(f"{where}: Ref {name} needs {base}'s AutoPublishAlias")
+            # SAM's ``Ref: <Function>.Version`` names the version AutoPublishAlias publishes;
+            # locally a function always runs its latest code, so that is the version.
+            return f"{function_arn(base)}:$LATEST"
         if name in self._all_resources:
             raise TemplateError(f"{where}: Ref {name}, a resource its condition leaves out")
         raise TemplateError(f"{where}: Ref to unknown parameter or resource {name}")
@@ -191,6 +198,10 @@ class Resolver:
             attributes = {"RootResourceId": "root"}
         elif kind == "AWS::Logs::LogGroup":
             attributes = {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"}
+        elif kind == "AWS::CloudFront::Distribution":
+            # What a deployment's value looks like; no CDN runs locally (the local stack serves
+            # the page on its web port and makes that the stack's own web origin).
+            attributes = {"DomainName": f"{name.lower()}.cloudfront.net", "Id": name}
         if attribute not in attributes:
             raise TemplateError(f"{where}: the local stack cannot resolve {logical_id}.{attribute}")
         return attributes[attribute]
@@ -237,7 +248,7 @@ _PSEUDO_PARAMETERS: dict[str, Any] = {
     "AWS::Region": REGION,
     "AWS::AccountId": ACCOUNT_ID,
     "AWS::StackName": STACK_NAME,
-    "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{STACK_NAME}/local",
+    "AWS::StackId": STACK_ID,
     "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::NotificationARNs": [],

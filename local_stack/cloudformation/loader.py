@@ -51,6 +51,12 @@ def build_stack(
         resources.api(logical_id, resource, resolver)
         for logical_id, resource in resolver.resources_of(SERVERLESS_API)
     ]
+    arns = {model.arn: logical_id for logical_id, model in functions.items()}
+    custom_resources = tuple(
+        resources.custom_resource(logical_id, resource, resolver, arns)
+        for logical_id, resource in resolver.resources.items()
+        if str(resource.get("Type", "")).startswith("Custom::")
+    )
     if len(apis) > 1:
         raise TemplateError("the local stack serves one AWS::Serverless::Api, found several")
     return StackModel(
@@ -61,4 +67,5 @@ def build_stack(
         buckets=buckets,
         api=apis[0] if apis else None,
         template_dir=template_dir,
+        custom_resources=custom_resources,
     )

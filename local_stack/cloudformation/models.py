@@ -107,6 +107,17 @@ class ApiModel:
 
 
 @dataclass(frozen=True)
+class CustomResourceModel:
+    """A ``Custom::<Name>`` resource: the function behind its ServiceToken, its properties."""
+
+    logical_id: str
+    resource_type: str
+    service_token: str
+    function_logical_id: str
+    properties: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class StackModel:
     """Everything the local stack serves, as the template declares it for these parameters."""
 
@@ -117,6 +128,14 @@ class StackModel:
     buckets: tuple[BucketModel, ...]
     api: ApiModel | None
     template_dir: Path = field(default=Path())
+    custom_resources: tuple[CustomResourceModel, ...] = ()
+
+    def custom_resource(self, resource_type: str) -> CustomResourceModel | None:
+        """The one custom resource of ``resource_type``, if the template declares it."""
+        found = [item for item in self.custom_resources if item.resource_type == resource_type]
+        if len(found) > 1:
+            raise TemplateError(f"expected at most one {resource_type}, found {len(found)}")
+        return found[0] if found else None
 
     @property
     def table(self) -> TableModel:

@@ -12,6 +12,7 @@ from local_stack.cloudformation.intrinsics import Resolver
 from local_stack.cloudformation.models import (
     ApiModel,
     BucketModel,
+    CustomResourceModel,
     FunctionModel,
     S3EventSource,
     ScheduleEventSource,
@@ -221,4 +222,23 @@ def _usage_plan(properties: Mapping[str, Any]) -> UsagePlanModel | None:
         burst_limit=int(throttle["BurstLimit"]) if "BurstLimit" in throttle else None,
         quota_limit=int(quota["Limit"]) if "Limit" in quota else None,
         quota_period=str(quota["Period"]) if "Period" in quota else None,
+    )
+
+
+def custom_resource(
+    logical_id: str, resource: Mapping[str, Any], resolver: Resolver, functions: Mapping[str, str]
+) -> CustomResourceModel:
+    """A ``Custom::`` resource whose ServiceToken is the ARN of one of the stack's functions."""
+    properties = resolver.resolve(resource.get("Properties") or {}, logical_id)
+    token = properties.pop("ServiceToken", None)
+    function_logical_id = functions.get(str(token))
+    if function_logical_id is None:
+        # Locally only a function of this stack can answer (no SNS topics, no other accounts).
+        raise TemplateError(f"{logical_id}: ServiceToken must be a function of this stack's ARN")
+    return CustomResourceModel(
+        logical_id=logical_id,
+        resource_type=str(resource.get("Type")),
+        service_token=str(token),
+        function_logical_id=function_logical_id,
+        properties=properties,
     )

@@ -16,6 +16,8 @@ ARCHITECTURE_HANDLERS: dict[str, str] = {
     "ObjectCreatedFunction": "handlers.object_created.handler",
     "ExpireFilesFunction": "handlers.expire_files.handler",
 }
+# The WebPage custom resource's function: its own package (dist/web-publisher), not source/.
+WEB_PAGE_HANDLERS: dict[str, str] = {"PublishWebFunction": "web_publisher.handler.handler"}
 
 # The variables `runtime_context.Settings` reads (each one required).
 SETTINGS_VARIABLES: tuple[str, ...] = (

@@ -61,7 +61,8 @@ def load_swagger() -> dict[str, Any]:
 def packaged_template() -> dict[str, Any]:
     """The template as CloudFormation receives it after `sam deploy`: Swagger included, code in S3.
 
-    AWS::Include is simulated by inlining api/swagger.yaml into the API's DefinitionBody.
+    AWS::Include is simulated by inlining api/swagger.yaml into the API's DefinitionBody, and
+    every CodeUri becomes the S3 location `sam deploy` uploads that package to.
     """
     template = load_template()
     api = template["Resources"]["FilestoreApi"]["Properties"]
@@ -69,6 +70,12 @@ def packaged_template() -> dict[str, Any]:
     assert include["Name"] == "AWS::Include"
     api["DefinitionBody"] = copy.deepcopy(_load(ROOT / include["Parameters"]["Location"]))
     template["Globals"]["Function"]["CodeUri"] = "s3://filestore-artifacts/filestore-lambda.zip"
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties") or {}
+        if resource["Type"] == "AWS::Serverless::Function" and "CodeUri" in properties:
+            # A function with its own package (the WebPage publisher) is uploaded on its own.
+            name = Path(properties["CodeUri"]).name
+            properties["CodeUri"] = f"s3://filestore-artifacts/{name}.zip"
     return template
 
 

@@ -1,4 +1,5 @@
-"""dist/filestore-lambda.zip (from `make package`): small, and the handlers import from it alone."""
+"""dist/filestore-lambda.zip (from `make package`): small, and the handlers import from it alone.
+The WebPage publisher's package (dist/web-publisher) holds its handler and the whole built page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.unit.infra.support import PACKAGE_ZIP, load_template
+from tests.unit.infra.support import PACKAGE_ZIP, ROOT, load_template
+from web_publisher.build import PACKAGE_DIR, build
 
 MAX_ZIP_BYTES = 3 * 1024 * 1024
 IMPORT_HANDLERS = """
@@ -26,6 +28,14 @@ print(json.dumps(files))
 """
 
 
+IMPORT_PUBLISHER = """
+import json
+import web_publisher.handler as handler, web_publisher.publish as publish
+assert callable(handler.handler)
+print(json.dumps({"handler": handler.__file__, "site": str(publish.SITE_DIR)}))
+"""
+
+
 def _zip_path() -> Path:
     assert PACKAGE_ZIP.is_file(), (
         f"{PACKAGE_ZIP} is missing: build it with `make package` (the unit target should)"
@@ -34,10 +44,12 @@ def _zip_path() -> Path:
 
 
 def _handler_modules() -> list[str]:
+    """The handlers packaged from source/ (Globals' CodeUri; the page's publisher has its own)."""
     return sorted(
         resource["Properties"]["Handler"].rsplit(".", 1)[0]
         for resource in load_template()["Resources"].values()
         if resource["Type"] == "AWS::Serverless::Function"
+        and "CodeUri" not in resource["Properties"]
     )
 
 
@@ -109,3 +121,46 @@ def test_handlers_import_from_the_unzipped_package_with_its_vendored_powertools(
     assert powertools.is_relative_to((task_root / "ext").resolve()), (
         f"aws_lambda_powertools came from {powertools}, not the package's ext/"
     )
+
+
+def test_the_publisher_package_holds_its_handler_and_every_file_of_the_built_page(
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "web-publisher"
+    web = tmp_path / "web"
+    (web / "vendor").mkdir(parents=True)
+    (web / "index.html").write_text("<title>page</title>", encoding="utf-8")
+    (web / "multipart.js").write_text("export {};", encoding="utf-8")  # any new module ships
+    (web / "vendor" / "filepond.min.js").write_text("/* filepond */", encoding="utf-8")
+    (web / "config.js").write_text("stale", encoding="utf-8")  # written at publish time only
+
+    assert build(package, web) == 3
+
+    site = sorted(
+        path.relative_to(package / "site").as_posix()
+        for path in package.rglob("*")
+        if path.is_file() and path.is_relative_to(package / "site")
+    )
+    assert site == ["index.html", "multipart.js", "vendor/filepond.min.js"]
+    modules = {path.name for path in (package / "web_publisher").iterdir()}
+    assert {"handler.py", "publish.py", "page.py", "response.py"} <= modules
+    assert "build.py" not in modules and "__pycache__" not in modules
+    completed = subprocess.run(
+        [sys.executable, "-c", IMPORT_PUBLISHER],
+        cwd=package,
+        env=_lambda_environment(package),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    imported = json.loads(completed.stdout)
+    assert Path(imported["handler"]).resolve().is_relative_to(package.resolve())
+    assert Path(imported["site"]).resolve() == (package / "site").resolve()
+
+
+def test_the_template_deploys_the_publisher_package_make_builds() -> None:
+    resource = load_template()["Resources"]["PublishWebFunction"]["Properties"]
+    assert (ROOT / resource["CodeUri"]).resolve() == PACKAGE_DIR.resolve()
+    assert resource["Handler"] == "web_publisher.handler.handler"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,12 @@ OBJECTS = "the bucket's objects"
 BUCKET = "the bucket"
 DEAD_LETTERS = "the dead-letter queue"
 EXPIRY_DEAD_LETTERS = "the expiry's dead-letter queue"
+WEB_OBJECTS = "the web bucket's objects"
+WEB_BUCKET = "the web bucket"
+DISTRIBUTION = "the web distribution"
+OWN_ORIGIN = ""  # AllowedOrigin's default: the stack's own page
+GIVEN_ORIGIN = "https://files.example.com"
+PSEUDO = {"AWS::Region", "AWS::URLSuffix"}
 
 # What each function's role may do, and on what: nothing more (docs/ARCHITECTURE.md behaviour).
 GRANTS: dict[str, set[tuple[str, str]]] = {
@@ -79,16 +86,26 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("s3:AbortMultipartUpload", OBJECTS),
         ("sqs:SendMessage", EXPIRY_DEAD_LETTERS),
     },
+    # Writes and removes the page's objects (and their versions) in the web bucket only.
+    "PublishWebFunction": {
+        ("s3:PutObject", WEB_OBJECTS),
+        ("s3:DeleteObject", WEB_OBJECTS),
+        ("s3:DeleteObjectVersion", WEB_OBJECTS),
+        ("s3:ListBucket", WEB_BUCKET),
+        ("s3:ListBucketVersions", WEB_BUCKET),
+        ("cloudfront:CreateInvalidation", DISTRIBUTION),
+    },
 }
 
 
 @cache
-def _transformed(store_on_load: str) -> dict[str, Any]:
-    return transform({"StoreOnLoad": store_on_load})
+def _transformed(store_on_load: str, allowed_origin: str = OWN_ORIGIN) -> dict[str, Any]:
+    return transform({"StoreOnLoad": store_on_load, "AllowedOrigin": allowed_origin})
 
 
-def _active(store_on_load: str) -> dict[str, dict[str, Any]]:
-    return active_resources(_transformed(store_on_load), {"StoreOnLoad": store_on_load})
+def _active(store_on_load: str, allowed_origin: str = OWN_ORIGIN) -> dict[str, dict[str, Any]]:
+    parameters = {"StoreOnLoad": store_on_load, "AllowedOrigin": allowed_origin}
+    return active_resources(_transformed(store_on_load, allowed_origin), parameters)
 
 
 def _kind(resource: Any) -> str:
@@ -102,6 +119,13 @@ def _kind(resource: Any) -> str:
         return DEAD_LETTERS
     if resource == {"Fn::GetAtt": ["ExpireFilesDeadLetterQueue", "Arn"]}:
         return EXPIRY_DEAD_LETTERS
+    if resource == {"Fn::Sub": "${WebBucket.Arn}/*"}:
+        return WEB_OBJECTS
+    if resource == {"Fn::GetAtt": ["WebBucket", "Arn"]}:
+        return WEB_BUCKET
+    distribution = "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
+    if resource == {"Fn::Sub": distribution + "${WebDistribution}"}:
+        return DISTRIBUTION
     if isinstance(resource, dict) and "Fn::Sub" in resource:
         text, variables = resource["Fn::Sub"]
         if variables == {"BucketName": bucket_name}:
@@ -152,7 +176,7 @@ def test_store_on_upload_mode_has_no_expiry_function_and_no_schedule() -> None:
         if item["Type"] == "AWS::Lambda::Function"
     }
     assert "handlers.expire_files.handler" not in handlers
-    assert len(handlers) == 10
+    assert len(handlers) == 11  # ten API and event functions, and the page's publisher
     assert not [item for item in active.values() if item["Type"] == "AWS::Events::Rule"]
     assert not [name for name in active if name.startswith("ExpireFiles")]
 
@@ -221,13 +245,8 @@ ALL_SECURITY_ON = {
 }
 
 
-@pytest.mark.parametrize("security", [{}, ALL_SECURITY_ON], ids=["defaults", "all-security-on"])
-@pytest.mark.parametrize("store_on_load", ["True", "False"])
-def test_resources_have_no_circular_dependency(
-    store_on_load: str, security: dict[str, str]
-) -> None:
-    parameters = {"StoreOnLoad": store_on_load, **security}
-    resources = active_resources(transform(parameters), parameters)
+def _cycle(resources: dict[str, dict[str, Any]]) -> list[str] | None:
+    """A dependency cycle CloudFormation would refuse (Ref, GetAtt, Sub, DependsOn), if any."""
     graph: dict[str, set[str]] = {}
     for name, resource in resources.items():
         depends_on = resource.get("DependsOn", [])
@@ -237,15 +256,103 @@ def test_resources_have_no_circular_dependency(
     visiting: list[str] = []
     done: set[str] = set()
 
-    def visit(node: str) -> None:
+    def visit(node: str) -> list[str] | None:
         if node in done:
-            return
-        assert node not in visiting, f"cycle: {' -> '.join([*visiting, node])}"
+            return None
+        if node in visiting:
+            return [*visiting[visiting.index(node) :], node]
         visiting.append(node)
         for target in sorted(graph[node]):
-            visit(target)
+            found = visit(target)
+            if found:
+                return found
         visiting.pop()
         done.add(node)
+        return None
 
     for node in sorted(graph):
-        visit(node)
+        found = visit(node)
+        if found:
+            return found
+    return None
+
+
+@pytest.mark.parametrize("security", [{}, ALL_SECURITY_ON], ids=["defaults", "all-security-on"])
+@pytest.mark.parametrize("allowed_origin", [OWN_ORIGIN, GIVEN_ORIGIN])
+@pytest.mark.parametrize("store_on_load", ["True", "False"])
+def test_resources_have_no_circular_dependency(
+    store_on_load: str, allowed_origin: str, security: dict[str, str]
+) -> None:
+    parameters = {"StoreOnLoad": store_on_load, "AllowedOrigin": allowed_origin, **security}
+    assert _cycle(active_resources(transform(parameters), parameters)) is None
+
+
+def test_naming_the_api_in_the_headers_policy_would_close_the_cycle() -> None:
+    """Why the header CSP's connect-src names no resource: the check above does find cycles."""
+    resources = copy.deepcopy(_active("False"))
+    policy = resources["WebResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    csp["ContentSecurityPolicy"] = {"Fn::Sub": "connect-src https://${FilestoreApi}.example"}
+
+    cycle = _cycle(resources)
+
+    assert cycle is not None
+    assert {"FilestoreApi", "WebDistribution", "WebResponseHeadersPolicy"} <= set(cycle)
+
+
+@pytest.mark.parametrize("allowed_origin", [OWN_ORIGIN, GIVEN_ORIGIN])
+def test_one_deploy_points_every_cors_origin_at_the_page(allowed_origin: str) -> None:
+    """Functions, bucket CORS and the API's CORS headers all take the same origin in one deploy."""
+    resources = _transformed("False", allowed_origin)["Resources"]
+    origin = {
+        "Fn::If": [
+            "UseStackWebOrigin",
+            {"Fn::Sub": "https://${WebDistribution.DomainName}"},
+            {"Ref": "AllowedOrigin"},
+        ]
+    }
+    for name in GRANTS:
+        variables = resources[name]["Properties"]["Environment"]["Variables"]
+        assert variables["ALLOWED_ORIGIN"] == origin, name
+    (rule,) = resources["StorageBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == [origin]
+    body = resources["FilestoreApi"]["Properties"]["Body"]
+    options = body["paths"]["/file"]["options"]["x-amazon-apigateway-integration"]
+    header = options["responses"]["default"]["responseParameters"]
+    assert header["method.response.header.Access-Control-Allow-Origin"] == {
+        "Fn::If": [
+            "UseStackWebOrigin",
+            {"Fn::Sub": "'https://${WebDistribution.DomainName}'"},
+            {"Fn::Sub": "'${AllowedOrigin}'"},
+        ]
+    }
+
+
+def test_the_web_page_resource_is_published_by_its_function_after_everything_it_names() -> None:
+    resources = _transformed("False")["Resources"]
+    page = resources["WebPage"]
+    assert page["Type"] == "Custom::WebPage"
+    properties = page["Properties"]
+    assert properties["ServiceToken"] == {"Fn::GetAtt": ["PublishWebFunction", "Arn"]}
+    # Each new package is a new version, so a page change alone re-publishes the page.
+    (version,) = [
+        name for name, item in resources.items() if item["Type"] == "AWS::Lambda::Version"
+    ]
+    assert resources[version]["Properties"]["FunctionName"] == {"Ref": "PublishWebFunction"}
+    assert properties["Release"] == {"Ref": version}
+    assert properties["WebBucket"] == {"Ref": "WebBucket"}
+    assert properties["DistributionId"] == {"Ref": "WebDistribution"}
+    assert set(references(properties["ApiUrl"])) == {"FilestoreApi", "Stage", *PSEUDO}
+    assert all(
+        set(references(item)) <= {"StorageBucket", *PSEUDO} for item in properties["StorageOrigins"]
+    )
+    assert {
+        name: properties[name] for name in ("MaxFileSize", "AllowedTypes", "StoreOnUpload")
+    } == {
+        "MaxFileSize": {"Ref": "MaxFileSize"},
+        "AllowedTypes": {"Ref": "AllowedTypes"},
+        "StoreOnUpload": {"Ref": "StoreOnLoad"},
+    }
+    assert properties["ServiceTimeout"] > resources["PublishWebFunction"]["Properties"]["Timeout"]
+    function = resources["PublishWebFunction"]["Properties"]
+    assert function["Code"] == {"S3Bucket": "filestore-artifacts", "S3Key": "web-publisher.zip"}

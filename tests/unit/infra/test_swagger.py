@@ -19,7 +19,14 @@ CORS_HEADERS = {
     "Access-Control-Allow-Headers",
     "Access-Control-Max-Age",
 }
-ALLOWED_ORIGIN = {"Fn::Sub": "'${AllowedOrigin}'"}
+# The AllowedOrigin parameter, or when it is empty the stack's own page (CloudFront's origin).
+ALLOWED_ORIGIN = {
+    "Fn::If": [
+        "UseStackWebOrigin",
+        {"Fn::Sub": "'https://${WebDistribution.DomainName}'"},
+        {"Fn::Sub": "'${AllowedOrigin}'"},
+    ]
+}
 # JSON Schema draft 4 keywords API Gateway accepts in models (it refuses e.g. example, x-nullable).
 MODEL_KEYWORDS = {
     "type", "properties", "required", "items", "additionalProperties", "minLength", "maxLength",

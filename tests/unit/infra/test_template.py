@@ -9,13 +9,22 @@ from typing import Any
 import yaml
 from cfnlint.api import lint_file
 
-from tests.helpers.contract import ARCHITECTURE_HANDLERS, GLOBAL_ENVIRONMENT
+from tests.helpers.contract import ARCHITECTURE_HANDLERS, GLOBAL_ENVIRONMENT, WEB_PAGE_HANDLERS
 from tests.unit.infra.support import (
     TEMPLATE_PATH,
     load_template,
     packaged_template,
     references,
 )
+
+# AllowedOrigin, or when it is empty the stack's own page: the CloudFront origin.
+STACK_OR_GIVEN_ORIGIN = {
+    "Fn::If": [
+        "UseStackWebOrigin",
+        {"Fn::Sub": "https://${WebDistribution.DomainName}"},
+        {"Ref": "AllowedOrigin"},
+    ]
+}
 
 
 def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -56,7 +65,7 @@ def test_parameters_have_the_documented_defaults_and_limits() -> None:
         assert parameters[name]["MinValue"] == 5 * 1024**2, name  # S3's smallest part
         assert parameters[name]["MaxValue"] == 5 * 1024**3, name  # S3's largest part
     assert parameters["AllowedTypes"]["Default"] == "*"
-    assert parameters["AllowedOrigin"]["Default"] == "*"
+    assert parameters["AllowedOrigin"]["Default"] == ""  # the stack's own page
     assert parameters["UploadTimeout"]["Default"] == 3600
     assert parameters["IncompleteUploadDays"]["Default"] == 7
     assert parameters["ExpireSchedule"]["Default"] == "rate(30 minutes)"
@@ -77,7 +86,9 @@ def test_functions_use_the_documented_handlers_and_runtime() -> None:
     template = load_template()
     functions = _resources(template, "AWS::Serverless::Function")
     handlers = {name: fn["Properties"]["Handler"] for name, fn in functions.items()}
-    assert handlers == ARCHITECTURE_HANDLERS
+    assert handlers == {**ARCHITECTURE_HANDLERS, **WEB_PAGE_HANDLERS}
+    # The page's publisher has its own package: its handler and the built page (make deploy).
+    assert functions["PublishWebFunction"]["Properties"]["CodeUri"] == "dist/web-publisher/"
     globals_ = template["Globals"]["Function"]
     assert globals_["CodeUri"] == "source/"
     assert globals_["Runtime"] == "python3.13"
@@ -150,7 +161,7 @@ def test_storage_bucket_is_private_encrypted_and_lets_the_signed_upload_in() -> 
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     (rule,) = bucket["CorsConfiguration"]["CorsRules"]
-    assert rule["AllowedOrigins"] == [{"Ref": "AllowedOrigin"}]
+    assert rule["AllowedOrigins"] == [STACK_OR_GIVEN_ORIGIN]
     assert {"PUT", "GET", "HEAD"} <= set(rule["AllowedMethods"])
     # Every header the presigned PUT signs and the browser may announce in its preflight.
     assert {"content-type", "if-none-match"} <= {h.lower() for h in rule["AllowedHeaders"]}

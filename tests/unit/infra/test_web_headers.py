@@ -1,11 +1,11 @@
-"""template.yaml: the web distribution sends security headers, and its CSP lets the page work."""
+"""template.yaml: the web distribution sends security headers, and with the published page's
+meta CSP (web_publisher) the page may connect to its own API and storage bucket only."""
 
 from __future__ import annotations
 
 import os
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,11 +14,14 @@ import pytest
 
 from filestore.clients import CLIENT_CONFIG
 from tests.unit.infra.support import ROOT, load_template
+from web_publisher.page import with_connect_src
+from web_publisher.publish import Publication
 
 PAGE = ROOT / "static" / "web" / "index.html"
 API_ID = "a1b2c3d4e5"
 BUCKET = "filestore-0f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0"
 PSEUDO = {"AWS::URLSuffix": "amazonaws.com"}
+STAGE = "dev"
 
 
 def _policy() -> dict[str, Any]:
@@ -36,13 +39,21 @@ def _resolve(node: Any, region: str) -> str:
         separator, parts = node["Fn::Join"]
         return str(separator).join(_resolve(part, region) for part in parts)
     if "Fn::Sub" in node:
-        names = {**PSEUDO, "AWS::Region": region, "FilestoreApi": API_ID, "StorageBucket": BUCKET}
+        names = {
+            **PSEUDO,
+            "AWS::Region": region,
+            "FilestoreApi": API_ID,
+            "StorageBucket": BUCKET,
+            "Stage": STAGE,
+        }
 
         def value(match: re.Match[str]) -> str:
             assert match.group(1) in names, f"unexpected ${{{match.group(1)}}} in the CSP"
             return names[match.group(1)]
 
         return re.sub(r"\$\{([^}]+)\}", value, str(node["Fn::Sub"]))
+    if "Ref" in node:
+        return {"MaxFileSize": "1000", "AllowedTypes": "*", "StoreOnLoad": "False"}[node["Ref"]]
     raise AssertionError(f"unexpected intrinsic in the CSP: {node}")
 
 
@@ -72,10 +83,10 @@ class _MetaCsp(HTMLParser):
             self.policy = values.get("content") or ""
 
 
-def _meta_csp(page: Path) -> dict[str, list[str]]:
+def _meta_csp(html: str) -> dict[str, list[str]]:
     parser = _MetaCsp()
-    parser.feed(page.read_text(encoding="utf-8"))
-    assert parser.policy, f"{page} has no Content-Security-Policy meta tag"
+    parser.feed(html)
+    assert parser.policy, "the page has no Content-Security-Policy meta tag"
     return _directives(parser.policy)
 
 
@@ -126,14 +137,65 @@ def test_security_headers_are_hsts_nosniff_deny_and_a_referrer_policy() -> None:
     assert all(header["Override"] is True for header in headers.values())
 
 
+def _publication(region: str) -> Publication:
+    """The WebPage resource's properties as CloudFormation resolves them for this stack."""
+    properties = load_template()["Resources"]["WebPage"]["Properties"]
+    resolved: dict[str, Any] = {}
+    for name, value in properties.items():
+        if name in ("ServiceToken", "Release", "WebBucket", "DistributionId"):
+            continue
+        if isinstance(value, list):
+            resolved[name] = [_resolve(item, region) for item in value]
+        else:
+            resolved[name] = value if isinstance(value, int) else _resolve(value, region)
+    return Publication.from_properties({**resolved, "WebBucket": "web", "DistributionId": "E1"})
+
+
+def _published_csp(region: str) -> dict[str, list[str]]:
+    html = with_connect_src(PAGE.read_text(encoding="utf-8"), _publication(region).connect_sources)
+    return _meta_csp(html)
+
+
+def _allows(pattern: str, origin: str) -> bool:
+    """CSP host-source matching for the forms used here: exact, or ``scheme://*.suffix``."""
+    if pattern == origin:
+        return True
+    scheme, _, host = pattern.partition("://")
+    wanted_scheme, _, wanted_host = origin.partition("://")
+    return host.startswith("*.") and scheme == wanted_scheme and wanted_host.endswith(host[1:])
+
+
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
-def test_csp_connects_only_to_the_page_the_stack_s_api_and_its_storage_bucket(region: str) -> None:
+def test_header_csp_names_no_resource_and_allows_only_this_region_s_api_and_s3_hosts(
+    region: str,
+) -> None:
+    csp = _policy()["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    # Naming the API or the bucket here would close a dependency cycle (test_sam_transform.py).
+    assert not set(re.findall(r"\$\{([^}]+)\}", str(csp))) - {"AWS::Region", "AWS::URLSuffix"}
     assert _header_csp(region)["connect-src"] == [
+        "'self'",
+        f"https://*.execute-api.{region}.amazonaws.com",
+        "https://*.s3.amazonaws.com",
+        f"https://*.s3.{region}.amazonaws.com",
+    ]
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_published_page_connects_only_to_the_stack_s_api_and_its_storage_bucket(
+    region: str,
+) -> None:
+    published = _published_csp(region)["connect-src"]
+    assert published == [
         "'self'",
         f"https://{API_ID}.execute-api.{region}.amazonaws.com",
         f"https://{BUCKET}.s3.amazonaws.com",
         f"https://{BUCKET}.s3.{region}.amazonaws.com",
     ]
+    # Browsers enforce both policies: each exact origin is also allowed by the header, so the
+    # effective connect-src is the published one.
+    header = _header_csp(region)["connect-src"]
+    for origin in published:
+        assert any(_allows(pattern, origin) for pattern in header), origin
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
@@ -143,15 +205,19 @@ def test_csp_allows_the_host_botocore_presigns_uploads_for(
     for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)  # no profile's s3 settings
-    assert _presigned_upload_origin(region) in _header_csp(region)["connect-src"]
+    origin = _presigned_upload_origin(region)
+    assert origin in _published_csp(region)["connect-src"]
+    assert any(_allows(pattern, origin) for pattern in _header_csp(region)["connect-src"])
 
 
-def test_csp_forbids_framing_and_otherwise_matches_the_page_s_meta_policy() -> None:
-    header, meta = _header_csp("us-east-1"), _meta_csp(PAGE)
+def test_csp_forbids_framing_and_otherwise_matches_the_published_page_s_meta_policy() -> None:
+    header, meta = _header_csp("us-east-1"), _published_csp("us-east-1")
     assert header.pop("frame-ancestors") == ["'none'"]
-    header_connect, meta_connect = header.pop("connect-src"), meta.pop("connect-src")
+    header.pop("connect-src")
+    meta.pop("connect-src")
     assert header == meta
-    # The page's own list allows any https: origin (and the local stack); the header narrows it.
-    assert "https:" in meta_connect
-    assert "https:" not in header_connect
-    assert not any(source.startswith("http:") for source in header_connect)
+    assert not any(source.startswith("http:") for sources in header.values() for source in sources)
+
+
+def test_the_unpublished_page_may_connect_to_nothing_but_itself() -> None:
+    assert _meta_csp(PAGE.read_text(encoding="utf-8"))["connect-src"] == ["'self'"]

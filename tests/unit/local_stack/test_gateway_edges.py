@@ -18,7 +18,7 @@ from local_stack.cloudformation.loader import load_stack
 from tests.helpers.gateway import last_header, send_json, served
 
 ROOT = Path(__file__).resolve().parents[3]
-API = load_stack(ROOT / "template.yaml").api
+API = load_stack(ROOT / "template.yaml", {"AllowedOrigin": "*"}).api
 assert API is not None
 KEY = "test-key-value-of-twenty-or-more"
 ID = "0123456789abcdef0123456789abcdef"

@@ -23,8 +23,13 @@ SUBSTITUTIONS = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AllowedOr
 
 
 def _resolve(value: Any) -> Any:
-    """Just enough Fn::Sub for the swagger: pseudo parameters, AllowedOrigin and ${X.Arn}."""
+    """Just enough Fn::Sub for the swagger: pseudo parameters, AllowedOrigin and ${X.Arn}.
+
+    ``Fn::If`` picks its second branch: AllowedOrigin is set (to ``*``), not the stack's own.
+    """
     if isinstance(value, dict):
+        if set(value) == {"Fn::If"}:
+            return _resolve(value["Fn::If"][2])
         if set(value) == {"Fn::Sub"}:
 
             def substitute(match: re.Match[str]) -> str:
@@ -210,7 +215,7 @@ def test_function_failure_gets_502_with_cors() -> None:
 
 
 def test_template_usage_plan_throttle_and_quota_answer_429_with_cors(recorder: Recorder) -> None:
-    api = load_stack(ROOT / "template.yaml").api
+    api = load_stack(ROOT / "template.yaml", {"AllowedOrigin": "*"}).api
     assert api is not None
     plan = api.usage_plan
     assert plan is not None and plan.rate_limit and plan.burst_limit and plan.quota_limit

@@ -14,7 +14,7 @@ from local_stack.account import ACCOUNT_ID, REGION
 from local_stack.cloudformation.exceptions import TemplateError
 from local_stack.cloudformation.loader import build_stack, load_stack
 from local_stack.cloudformation.models import StackModel, function_arn
-from tests.helpers.contract import ARCHITECTURE_HANDLERS
+from tests.helpers.contract import ARCHITECTURE_HANDLERS, WEB_PAGE_HANDLERS
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "template.yaml"
@@ -46,7 +46,7 @@ def _all_strings(value: Any) -> list[str]:
 def test_real_template_has_the_architecture_functions_and_handlers() -> None:
     model = load_stack(TEMPLATE)
     handlers = {name: function.handler for name, function in model.functions.items()}
-    assert handlers == ARCHITECTURE_HANDLERS
+    assert handlers == {**ARCHITECTURE_HANDLERS, **WEB_PAGE_HANDLERS}
 
 
 def test_store_on_load_leaves_the_expiry_function_out() -> None:

@@ -1,1 +1,0 @@
-"""Operator scripts run by the Makefile (never deployed)."""
