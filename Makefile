@@ -10,10 +10,23 @@ EXT_DIR := source/ext
 DIST := dist
 PACKAGE_ZIP := $(DIST)/filestore-lambda.zip
 WEB_VENDOR := static/web/vendor
+PACKAGE_STAGE := $(DIST)/package
+
+# The functions' Runtime (template.yaml) and the boto3/botocore the Lambda python3.13 runtime
+# ships (AWS Lambda Developer Guide, "Building Lambda functions with Python", table
+# "Runtime-included SDK versions": boto3-1.40.4 botocore-1.40.4; read 2026-12-01).
+LAMBDA_RUNTIME := python3.13
+RUNTIME_BOTO3 := 1.40.4
+RUNTIME_ENV := .runtime/$(LAMBDA_RUNTIME)
+RUNTIME_PY := $(RUNTIME_ENV)/bin/python
+# python3.13 through pyenv (PYENV_VERSION=3.13.0), any pyenv 3.13.x, or on PATH.
+PYTHON313 ?= $(shell { PYENV_VERSION=3.13.0 python3.13 -c 'import sys; print(sys.executable)' \
+    || ls -d "$$(pyenv root)"/versions/3.13.*/bin/python3.13 \
+    || command -v python3.13; } 2>/dev/null | tail -n 1)
 
 export PYTHONPATH := $(CURDIR)/source:$(CURDIR)
 
-.PHONY: help setup vendor run test lint typecheck unit integration browser bench bench-smoke package \
+.PHONY: help setup vendor runtime run test lint typecheck unit integration browser bench bench-smoke package \
         test-integration deploy deploy-web clean clean-data
 
 help: ## List the targets
@@ -42,12 +55,28 @@ $(STAMPS)/web: static/package.json static/package-lock.json static/build.mjs
 	cd static && node build.mjs
 	@touch $@
 
+# The interpreter the functions' workers run on: python3.13 with the runtime's boto3 and the host
+# architecture's builds of the vendored native modules beside the arm64 ones (never zipped).
+$(STAMPS)/runtime: $(STAMPS)/vendor
+	@test -n "$(PYTHON313)" || { echo "$(LAMBDA_RUNTIME) not found (the template's Runtime):" \
+	    "install it (pyenv install 3.13) or set PYTHON313=/path/to/python3.13"; exit 1; }
+	rm -rf $(RUNTIME_ENV)
+	$(PYTHON313) -m venv $(RUNTIME_ENV)
+	$(RUNTIME_PY) -m pip install --quiet boto3==$(RUNTIME_BOTO3) botocore==$(RUNTIME_BOTO3)
+	$(RUNTIME_PY) -m local_stack.awslambda.host_native $(EXT_DIR)
+	@touch $@
+
+runtime: $(STAMPS)/runtime ## The python3.13 environment the functions run on (needs python3.13)
+
 setup: $(STAMPS)/venv $(STAMPS)/vendor $(STAMPS)/web ## Install everything (idempotent)
 
 vendor: $(STAMPS)/vendor ## Vendor the Lambda runtime dependencies into source/ext/
 
 # ---- run -----------------------------------------------------------------------------------
 run: setup ## Serve the whole app offline (API :3000, S3 :4566, web :8080)
+	@$(MAKE) --no-print-directory $(STAMPS)/runtime || echo "WARNING: $(LAMBDA_RUNTIME) is" \
+	    "missing: the functions run on the dev interpreter, not their Runtime; install" \
+	    "python3.13 (pyenv install 3.13), then make runtime"
 	$(PY) -m local_stack
 
 # ---- checks --------------------------------------------------------------------------------
@@ -61,35 +90,41 @@ typecheck: $(STAMPS)/venv ## mypy over the Lambdas, the local stack and the test
 	$(VENV)/bin/mypy source/filestore source/handlers source/runtime_context.py source/vendor.py \
 	    local_stack tests/helpers tests/browser scripts bench
 
-unit: setup package ## Unit tests (no network)
+unit: setup runtime package ## Unit tests (no network)
 	$(PY) -m pytest tests/unit
 
-integration: setup ## Tavern and contract tests against a local stack started by pytest
+integration: setup runtime ## Tavern and contract tests against a local stack started by pytest
 	$(PY) -m pytest tests/integration
 
-browser: setup ## Browser tests (Playwright driving Debian's Chromium)
+browser: setup runtime ## Browser tests (Playwright driving Debian's Chromium)
 	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { \
 	    echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: apt-get install chromium (or set CHROMIUM)"; exit 1; }
 	$(PY) -m pytest tests/browser
 
-bench-smoke: setup package ## The benchmark in its small smoke mode (keeps it working)
+bench-smoke: setup runtime package ## The benchmark in its small smoke mode (keeps it working)
 	$(PY) -m bench --smoke
 
 test: setup lint typecheck unit integration browser bench-smoke ## Set up and run every test
 
-bench: setup package ## Measure Filestore and write docs/BENCHMARKS.md
+bench: setup runtime package ## Measure Filestore and write docs/BENCHMARKS.md
 	$(PY) -m bench
 
-test-integration: setup ## Tavern suite against a deployed stack (TEST_HOST, TEST_API_KEY)
+test-integration: setup runtime ## Tavern suite against a deployed stack (TEST_HOST, TEST_API_KEY)
 	@test -n "$$TEST_HOST" && test -n "$$TEST_API_KEY" || { echo "set TEST_HOST and TEST_API_KEY"; exit 1; }
 	$(PY) -m pytest tests/integration -k tavern
 
 # ---- package and deploy --------------------------------------------------------------------
-package: $(STAMPS)/vendor ## Zip source/ with its vendored dependencies into dist/
+# Lambda's /var/task is read-only, so Python cannot cache bytecode there: the zip ships it, compiled
+# by python3.13 in unchecked-hash mode (valid whatever mtimes unzipping gives the sources).
+package: $(STAMPS)/runtime ## Zip source/, its vendored dependencies and their 3.13 bytecode into dist/
 	@mkdir -p $(DIST)
-	rm -f $(PACKAGE_ZIP)
-	cd source && find . -name '__pycache__' -prune -o -type f -print | LC_ALL=C sort \
-	    | zip -q -X -@ ../$(PACKAGE_ZIP)
+	rm -rf $(PACKAGE_ZIP) $(PACKAGE_STAGE)
+	mkdir -p $(PACKAGE_STAGE)
+	cp -a source/. $(PACKAGE_STAGE)/
+	find $(PACKAGE_STAGE) -name '__pycache__' -prune -exec rm -rf {} +
+	find $(PACKAGE_STAGE) -name '*.so' ! -name '*aarch64*' -delete  # the host's builds (make runtime)
+	$(RUNTIME_PY) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(PACKAGE_STAGE)
+	cd $(PACKAGE_STAGE) && find . -type f -print | LC_ALL=C sort | zip -q -X -@ ../../$(PACKAGE_ZIP)
 	@ls -l $(PACKAGE_ZIP)
 
 deploy: $(STAMPS)/vendor ## sam deploy --guided (needs the SAM CLI and AWS credentials)
@@ -102,5 +137,5 @@ clean-data: ## Forget every file, record and queued event `make run` kept (FILES
 	d="$${FILESTORE_DATA_DIR-.filestore}"; test -z "$$d" || rm -rf "$$d"
 
 clean: ## Remove everything the Makefile installed or built
-	rm -rf $(VENV) $(STAMPS) $(DIST) static/node_modules $(WEB_VENDOR)
+	rm -rf $(VENV) $(STAMPS) $(DIST) .runtime static/node_modules $(WEB_VENDOR)
 	find $(EXT_DIR) -mindepth 1 -maxdepth 1 ! -name requirements.txt -exec rm -rf {} +
