@@ -58,6 +58,20 @@ def crash(event, context):
     os._exit(3)
 """
 
+COUNTED_INIT = """
+import os
+import sys
+import time
+
+with open(os.path.join(os.path.dirname(__file__), "imports.log"), "a") as log:
+    log.write(f"{os.getpid()}\\n")
+time.sleep(0.3)  # an init phase worth sharing
+
+def handler(event, context):
+    time.sleep(event.get("seconds", 0))
+    return {"pid": os.getpid(), "python": list(sys.version_info[:2])}
+"""
+
 SLOW_INIT = """
 import time
 
@@ -88,6 +102,7 @@ def runtime(tmp_path: Path) -> Iterator[FunctionRuntime]:
     (code / "sample.py").write_text(textwrap.dedent(HANDLERS))
     (code / "broken.py").write_text("import not_a_module_anywhere\n")
     (code / "slow_init.py").write_text(textwrap.dedent(SLOW_INIT))
+    (code / "counted.py").write_text(textwrap.dedent(COUNTED_INIT))
     functions = {
         "EchoFunction": _function("EchoFunction", "handlers.sample.echo"),
         "FailFunction": _function("FailFunction", "handlers.sample.fail"),
@@ -98,6 +113,7 @@ def runtime(tmp_path: Path) -> Iterator[FunctionRuntime]:
         "MissingFunction": _function("MissingFunction", "handlers.sample.nope"),
         "CrashFunction": _function("CrashFunction", "handlers.sample.crash"),
         "SlowInitFunction": _function("SlowInitFunction", "handlers.slow_init.handler", timeout=1),
+        "CountedFunction": _function("CountedFunction", "handlers.counted.handler"),
     }
     endpoints = LocalEndpoints(s3_url="http://127.0.0.1:4566", dynamodb_url="http://127.0.0.1:1")
     runtime = FunctionRuntime(functions, endpoints, tmp_path, max_workers=3)
@@ -158,6 +174,35 @@ def test_concurrent_invocations_get_their_own_workers(runtime: FunctionRuntime) 
         thread.join()
     pids = {_payload(result)["pid"] for result in results}
     assert len(pids) == 2
+
+
+def test_a_cold_burst_runs_the_init_phase_once_and_every_worker_reports_it(
+    runtime: FunctionRuntime, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="local_stack.awslambda.runtime")
+    results: list[InvocationResult] = []
+
+    def call() -> None:
+        results.append(runtime.invoke("CountedFunction", {"seconds": 0.5}))
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pids = {_payload(result)["pid"] for result in results}
+    assert len(pids) == 3  # three execution environments ...
+    imports = (tmp_path / "code" / "handlers" / "imports.log").read_text().split()
+    assert len(imports) == 1  # ... forked from one that imported the handler
+    reports = [m for m in caplog.messages if m.startswith("[CountedFunction] REPORT")]
+    inits = [float(m.split("Init Duration: ")[1].split(" ms")[0]) for m in reports]
+    assert len(inits) == 3 and all(init >= 300 for init in inits)  # the real init, each time
+
+
+def test_functions_run_on_the_interpreter_their_runtime_names(runtime: FunctionRuntime) -> None:
+    # make runtime installs python3.13 for the template's Runtime; without it this fails.
+    assert runtime.interpreters["python3.13"].endswith(".runtime/python3.13/bin/python")
+    assert _payload(runtime.invoke("CountedFunction", {}))["python"] == [3, 13]
 
 
 def test_each_function_runs_in_its_own_process(runtime: FunctionRuntime) -> None:
