@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from bench import (
     batch_info,
+    cold_burst,
     cold_start,
     cost_on_paper,
     event_delay,
@@ -78,6 +79,7 @@ FIGURES: tuple[Figure, ...] = (
         gateway_overhead.GatewayOverhead,
         lambda s, _: gateway_overhead.measure(s),
     ),
+    Figure("Cold burst", cold_burst.ColdBurst, lambda s, _: cold_burst.measure(s)),
     Figure("API throughput", throughput.ThroughputFigure, lambda s, _: throughput.measure(s)),
     Figure("Upload path", upload_path.UploadPath, lambda s, _: upload_path.measure(s)),
     Figure("S3 event delay", event_delay.EventDelay, lambda s, _: event_delay.measure(s)),

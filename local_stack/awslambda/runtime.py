@@ -22,30 +22,23 @@ from local_stack.awslambda.environment import LocalEndpoints, function_environme
 from local_stack.awslambda.interpreters import choose_interpreters
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
 from local_stack.awslambda.worker_processes import (
-    EXIT_REPORT_WAIT_SECONDS,
     ForkedProcess,
     FunctionTemplate,
     LineChannel,
     SpawnedProcess,
     WorkerProcess,
+    runtime_exit_error,
+    timeout_error,
     write_all,
 )
 from local_stack.cloudformation.models import FunctionModel
 
 DEFAULT_MAX_WORKERS = 8
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of an on-demand function
+COLD_WORKER_SECONDS = 1.0  # how long a new worker's first invocation holds back another start
+COLD_POLL_SECONDS = 0.05
 
 log = logging.getLogger("local_stack.awslambda.runtime")
-
-
-def timeout_error(request_id: str, timeout_seconds: float) -> dict[str, Any]:
-    """The error Lambda reports when a function runs past its Timeout."""
-    return {
-        "errorType": "Sandbox.Timedout",
-        "errorMessage": (
-            f"RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds"
-        ),
-    }
 
 
 class Worker:
@@ -59,6 +52,8 @@ class Worker:
         self._initialised = False
         self.init_ms: float | None = None
         self.process = process
+        self._started = time.monotonic()
+        self._served = False  # its first invocation has ended
         # The invoking thread reads the worker's answers itself (no reader thread, no queue: one
         # thread switch less per invocation); only one invocation at a time uses a worker.
         self._channel = LineChannel(process.stdout_fd)
@@ -68,11 +63,22 @@ class Worker:
         self._log_thread.start()
 
     @property
+    def cold(self) -> bool:
+        """Still before the end of its first invocation, and started within COLD_WORKER_SECONDS."""
+        return not self._served and time.monotonic() - self._started < COLD_WORKER_SECONDS
+
+    @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def invoke(self, event: Any, request_id: str) -> InvocationResult:
         """Run the handler once; kill the worker if it runs past the function's Timeout."""
+        try:
+            return self._invoke(event, request_id)
+        finally:
+            self._served = True
+
+    def _invoke(self, event: Any, request_id: str) -> InvocationResult:
         timeout = float(self.function.timeout)
         if not self._initialised:
             try:
@@ -84,7 +90,7 @@ class Worker:
                 return InvocationResult(error=timeout_error(request_id, timeout))
             if init is None:
                 self.kill()
-                return InvocationResult(error=_runtime_exit_error(request_id, self.process))
+                return InvocationResult(error=runtime_exit_error(request_id, self.process))
             if "error" in init:
                 self.kill()
                 return InvocationResult(error=init["error"] | {"requestId": request_id})
@@ -106,7 +112,7 @@ class Worker:
             write_all(self.process.stdin_fd, json.dumps(request).encode() + b"\n")
         except (OSError, ValueError):
             self.kill()
-            return InvocationResult(error=_runtime_exit_error(request_id, self.process))
+            return InvocationResult(error=runtime_exit_error(request_id, self.process))
         try:
             reply = self._next_message(timeout)
         except TimeoutError:
@@ -119,7 +125,7 @@ class Worker:
         if reply is None:
             self.kill()
             return InvocationResult(
-                error=_runtime_exit_error(request_id, self.process), duration_ms=duration_ms
+                error=runtime_exit_error(request_id, self.process), duration_ms=duration_ms
             )
         if "error" in reply:
             return InvocationResult(error=reply["error"], duration_ms=duration_ms)
@@ -173,17 +179,15 @@ class Worker:
             log.info("[%s] %s", self.function.logical_id, text)
 
 
-def _runtime_exit_error(request_id: str, process: WorkerProcess) -> dict[str, Any]:
-    code = process.wait(timeout=EXIT_REPORT_WAIT_SECONDS)  # its pipe closed: it is exiting
-    status = f"exit status {code}" if code is not None else "no answer"
-    return {
-        "errorType": "Runtime.ExitError",
-        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {status}",
-    }
-
-
 class _Pool:
-    """The warm workers of one function; grows under concurrency up to ``max_workers``."""
+    """The warm workers of one function; grows under concurrency up to ``max_workers``.
+
+    Local only: while a new worker is still before the end of its first invocation (and for at
+    most COLD_WORKER_SECONDS), the pool does not start another; a request waits for a worker to
+    free up instead. Two cores gain nothing from eight workers importing and creating their
+    SDK clients at once: a burst on a cold function was slower that way than served by the one
+    worker that got warm first. Invocations that keep every worker busy still grow the pool.
+    """
 
     def __init__(self, max_workers: int) -> None:
         self._max_workers = max_workers
@@ -202,10 +206,13 @@ class _Pool:
                         return worker
                     self._all.discard(worker)
                     worker.release()
-                if len(self._all) + self._reserved < self._max_workers:
+                if len(self._all) + self._reserved >= self._max_workers:
+                    self._changed.wait()
+                elif self._reserved or any(worker.cold for worker in self._all):
+                    self._changed.wait(COLD_POLL_SECONDS)  # a worker is getting warm
+                else:
                     self._reserved += 1
                     return None
-                self._changed.wait()
 
     def started(self, worker: Worker | None) -> None:
         with self._changed:

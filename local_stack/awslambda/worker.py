@@ -26,6 +26,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TextIO
 
+ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
+
 
 class LambdaContext:
     """The context object of the Python runtime (``awslambdaric``'s attributes and method)."""
@@ -124,10 +126,24 @@ def main(argv: list[str]) -> int:
     return 1 if handler is None else _serve(handler, channel)
 
 
+def _warm_sdk() -> None:
+    """Local only, after the init phase was timed: a throwaway boto3 client for each service the
+    stack emulates (its AWS_ENDPOINT_URL_* variables), so every fork starts with botocore's
+    service models already loaded instead of parsing them again on its first invocation."""
+    boto3: Any = sys.modules.get("boto3")
+    if boto3 is None:
+        return
+    for name in sorted(os.environ):
+        if name.startswith(ENDPOINT_PREFIX):
+            with contextlib.suppress(Exception):  # a handler's own call would fail the same way
+                boto3.client(name.removeprefix(ENDPOINT_PREFIX).lower())
+
+
 def _template(control_fd: int, spec: str) -> int:
     control = socket.socket(fileno=control_fd)
     os.dup2(2, 1)
     handler, init = _load(spec)
+    _warm_sdk()
 
     def report_exits(_signum: int, _frame: object) -> None:
         while True:

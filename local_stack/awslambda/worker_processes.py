@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
 EXIT_REPORT_WAIT_SECONDS = 2.0
@@ -50,6 +50,25 @@ class WorkerProcess(Protocol):
     def wait(self, timeout: float) -> int | None: ...
 
     def release(self) -> None: ...
+
+
+def timeout_error(request_id: str, timeout_seconds: float) -> dict[str, Any]:
+    """The error Lambda reports when a function runs past its Timeout."""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": (
+            f"RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds"
+        ),
+    }
+
+
+def runtime_exit_error(request_id: str, process: WorkerProcess) -> dict[str, Any]:
+    code = process.wait(timeout=EXIT_REPORT_WAIT_SECONDS)  # its pipe closed: it is exiting
+    status = f"exit status {code}" if code is not None else "no answer"
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {status}",
+    }
 
 
 def _command(python: str, *args: str) -> list[str]:

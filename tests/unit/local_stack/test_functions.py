@@ -177,13 +177,17 @@ def test_concurrent_invocations_get_their_own_workers(runtime: FunctionRuntime) 
 
 
 def test_a_cold_burst_runs_the_init_phase_once_and_every_worker_reports_it(
-    runtime: FunctionRuntime, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    runtime: FunctionRuntime,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("local_stack.awslambda.runtime.COLD_WORKER_SECONDS", 0.2)
     caplog.set_level(logging.INFO, logger="local_stack.awslambda.runtime")
     results: list[InvocationResult] = []
 
-    def call() -> None:
-        results.append(runtime.invoke("CountedFunction", {"seconds": 0.5}))
+    def call() -> None:  # long enough that each keeps its worker busy: the pool grows
+        results.append(runtime.invoke("CountedFunction", {"seconds": 1.2}))
 
     threads = [threading.Thread(target=call) for _ in range(3)]
     for thread in threads:
@@ -197,6 +201,22 @@ def test_a_cold_burst_runs_the_init_phase_once_and_every_worker_reports_it(
     reports = [m for m in caplog.messages if m.startswith("[CountedFunction] REPORT")]
     inits = [float(m.split("Init Duration: ")[1].split(" ms")[0]) for m in reports]
     assert len(inits) == 3 and all(init >= 300 for init in inits)  # the real init, each time
+
+
+def test_a_burst_of_short_calls_waits_for_the_first_warm_worker_instead_of_starting_many(
+    runtime: FunctionRuntime,
+) -> None:
+    results: list[InvocationResult] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(runtime.invoke("CountedFunction", {})))
+        for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pids = {_payload(result)["pid"] for result in results}
+    assert len(results) == 6 and len(pids) <= 2
 
 
 def test_functions_run_on_the_interpreter_their_runtime_names(runtime: FunctionRuntime) -> None:
