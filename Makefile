@@ -104,7 +104,15 @@ browser: setup runtime ## Browser tests (Playwright driving Debian's Chromium)
 bench-smoke: setup runtime package ## The benchmark in its small smoke mode (keeps it working)
 	$(PY) -m bench --smoke
 
-test: setup lint typecheck unit integration browser bench-smoke ## Set up and run every test
+# Each suite's wall time (and the load then) goes to $(TEST_TIMES): docs/BENCHMARKS.md reports it.
+TEST_TIMES := $(STAMPS)/test-times.tsv
+TEST_SUITES := lint typecheck unit integration browser bench-smoke
+test: setup runtime package ## Set up and run every test (each suite timed in .make/test-times.tsv)
+	@: > $(TEST_TIMES)
+	@for suite in $(TEST_SUITES); do started=$$EPOCHREALTIME; \
+	    $(MAKE) --no-print-directory $$suite || exit 1; \
+	    awk -v s=$$suite -v a=$$started -v b=$$EPOCHREALTIME -v l="$$(cut -d' ' -f1 /proc/loadavg)" \
+	        'BEGIN { printf "%s\t%.1f\t%s\n", s, b - a, l }' >> $(TEST_TIMES); done
 
 bench: setup runtime package ## Measure Filestore and write docs/BENCHMARKS.md
 	$(PY) -m bench

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -22,6 +23,7 @@ from bench.runner import Measured, RunInfo
 from bench.startup import StartupFigure
 from bench.stats import median, percentile, ratio
 from bench.stored_startup import Start, StoredStartup
+from bench.test_times import TestTimes
 from bench.throughput import DESCRIBE_IDS, LIFTED_LIMIT, LoadResult, ThroughputFigure
 from bench.upload_path import UploadPath
 
@@ -33,6 +35,7 @@ UPLOAD_TARGET_RATIO = 0.8
 EVENT_TARGET_S = 1.0
 COLD_START_TARGET_RATIO = 1.3
 BURST_TARGET_S = 1.0
+TEST_RUN_TARGET_S = 8 * 60
 EXPIRY_TARGET_FACTOR = 2.0
 PACKAGE_LIMIT_BYTES = 5 * 1024 * 1024
 MIB = 1024 * 1024
@@ -693,6 +696,35 @@ def _expiry_cost(figure: ExpiryCost) -> Section:
             "The ms column grows with the table because moto answers a Query on an index by "
             "going through every item of the table; DynamoDB reads only the index, and what it "
             "bills (items read, calls) stays flat.",
+        ),
+    )
+
+
+@figure_section.register
+def _test_times(figure: TestTimes) -> Section:
+    if figure.recorded is None or not figure.suites:
+        return Section(
+            target=f"< {TEST_RUN_TARGET_S // 60} min",
+            measured="not measured: no `make test` has run here (.make/test-times.tsv)",
+            outcome=Outcome.INFO,
+        )
+    total = sum(seconds for _, seconds, _ in figure.suites)
+    slowest = max(figure.suites, key=lambda suite: suite[1])
+    return _judged(
+        total < TEST_RUN_TARGET_S,
+        f"{total - TEST_RUN_TARGET_S:.0f} s over; the slowest suite is {slowest[0]} "
+        f"({slowest[1]:.0f} s)",
+        target=f"< {TEST_RUN_TARGET_S // 60} min on {os.cpu_count() or 1} cores",
+        measured=f"{total // 60:.0f} min {total % 60:.0f} s",
+        how=(
+            "Wall time of each suite of the last `make test` on this machine (its setup, already "
+            "done, left out), as it recorded them in `.make/test-times.tsv` "
+            f"(finished {figure.recorded:%Y-%m-%d %H:%M} UTC), with the 1-minute load average "
+            "when each suite ended: other work on a shared machine slows them alike."
+        ),
+        details=(
+            *_header("suite", "wall s", "load at its end"),
+            *(f"| `make {name}` | {sec:.0f} | {load:.2f} |" for name, sec, load in figure.suites),
         ),
     )
 

@@ -25,6 +25,7 @@ from bench import (
     package_size,
     startup,
     stored_startup,
+    test_times,
     throughput,
     upload_path,
 )
@@ -97,6 +98,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure("Expiry cost", expiry_cost.ExpiryCost, lambda s, _: expiry_cost.measure(s)),
     Figure("Package size", package_size.PackageSize, lambda _, __: package_size.measure()),
+    Figure("make test wall time", test_times.TestTimes, lambda _, __: test_times.measure()),
     Figure(
         "Cost on paper",
         cost_on_paper.CostOnPaper,

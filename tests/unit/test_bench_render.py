@@ -10,6 +10,7 @@ from bench.package_size import PackageSize
 from bench.render import render_markdown, render_summary
 from bench.runner import Failure, Measured, RunInfo
 from bench.stats import median, percentile
+from bench.test_times import TestTimes
 
 INFO = RunInfo(
     started=datetime(2026, 1, 31, 12, 0, tzinfo=UTC),
@@ -138,3 +139,14 @@ def test_percentile_is_nearest_rank_and_median_is_the_middle() -> None:
     assert percentile(samples, 100) == 100.0
     assert percentile([3.0], 50) == 3.0
     assert median([5.0, 1.0, 3.0]) == 3.0
+
+
+def test_make_test_times_are_reported_per_suite_against_eight_minutes() -> None:
+    recorded = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    times = TestTimes([("unit", 70.0, 1.5), ("integration", 400.0, 2.0)], recorded)
+    text = render_markdown([_measured("make test wall time", times)], INFO)
+    assert "| make test wall time | < 8 min on" in text
+    assert "7 min 50 s | pass |" in text
+    assert "| `make integration` | 400 | 2.00 |" in text
+    missing = render_markdown([_measured("make test wall time", TestTimes([], None))], INFO)
+    assert "not measured: no `make test` has run here" in missing
