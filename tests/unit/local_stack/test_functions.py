@@ -12,6 +12,7 @@ import pytest
 
 from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.awslambda.environment import LocalEndpoints, function_environment
+from local_stack.awslambda.interpreters import choose_interpreters
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
 from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.cloudformation.models import FunctionModel, function_arn
@@ -339,3 +340,13 @@ def test_environment_never_carries_the_developers_aws_settings(tmp_path: Path) -
     assert env["AWS_DEFAULT_REGION"] == REGION
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert env["PYTHONPATH"] == str(tmp_path)
+
+
+def test_without_the_runtime_environment_functions_fall_back_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chosen = choose_interpreters(["python3.13", "python3.13"], root=tmp_path, fallback="dev-python")
+    assert chosen == {"python3.13": "dev-python"}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "python3.13" in warnings[0] and "make runtime" in warnings[0]
