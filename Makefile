@@ -123,7 +123,9 @@ test-integration: setup runtime ## Tavern suite against a deployed stack (TEST_H
 # ---- package and deploy --------------------------------------------------------------------
 # Lambda's /var/task is read-only, so Python cannot cache bytecode there: the zip ships it, compiled
 # by python3.13 in unchecked-hash mode (valid whatever mtimes unzipping gives the sources).
-package: $(STAMPS)/runtime ## Zip source/, its vendored dependencies and their 3.13 bytecode into dist/
+package: $(PACKAGE_ZIP) ## Zip source/, its vendored dependencies and their 3.13 bytecode into dist/
+
+$(PACKAGE_ZIP): $(STAMPS)/runtime $(shell find source -type f ! -path '*/__pycache__/*' 2>/dev/null)
 	@mkdir -p $(DIST)
 	rm -rf $(PACKAGE_ZIP) $(PACKAGE_STAGE)
 	mkdir -p $(PACKAGE_STAGE)
