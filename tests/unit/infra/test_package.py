@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
+from local_stack.awslambda.interpreters import runtime_interpreter
 from tests.unit.infra.support import PACKAGE_ZIP, load_template
 
 MAX_ZIP_BYTES = 5 * 1024 * 1024
@@ -90,8 +90,10 @@ def test_handlers_import_from_the_unzipped_package_with_its_vendored_powertools(
     with zipfile.ZipFile(_zip_path()) as archive:
         archive.extractall(task_root)
     modules = _handler_modules()
+    python = runtime_interpreter("python3.13")  # the template's Runtime (make runtime)
+    assert python is not None, "no python3.13 runtime environment: run `make runtime`"
     completed = subprocess.run(
-        [sys.executable, "-c", IMPORT_HANDLERS, json.dumps(modules)],
+        [str(python), "-c", IMPORT_HANDLERS, json.dumps(modules)],
         cwd=task_root,
         env=_lambda_environment(task_root),
         capture_output=True,
