@@ -147,9 +147,9 @@ class ForkedProcess:
         if self._pid is None:  # not forked yet: the template is still in its init phase
             return self._template.poll()
         code = self._template.exit_code(self._pid)
-        if code is None and not _exists(self._pid):
-            return -1  # gone, and its template could not say how
-        return code
+        if code is None and not _exists(self._pid) and self._template.poll() is not None:
+            return -1  # gone, and its template, gone too, cannot say how
+        return code  # None also while a live template's report of the exit is on its way
 
     def kill(self) -> None:
         if self._pid is None:

@@ -162,17 +162,24 @@ def test_a_warm_worker_is_reused(runtime: FunctionRuntime) -> None:
     assert first == second
 
 
-def test_concurrent_invocations_get_their_own_workers(runtime: FunctionRuntime) -> None:
+def _invoke_at_once(
+    runtime: FunctionRuntime, name: str, event: dict[str, object], calls: int
+) -> list[InvocationResult]:
+    """``calls`` invocations of ``name`` from as many threads at once."""
     results: list[InvocationResult] = []
-
-    def call() -> None:
-        results.append(runtime.invoke("SlowFunction", {"seconds": 1.5}))
-
-    threads = [threading.Thread(target=call) for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(runtime.invoke(name, event)))
+        for _ in range(calls)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_concurrent_invocations_get_their_own_workers(runtime: FunctionRuntime) -> None:
+    results = _invoke_at_once(runtime, "SlowFunction", {"seconds": 1.5}, 2)
     pids = {_payload(result)["pid"] for result in results}
     assert len(pids) == 2
 
@@ -185,16 +192,8 @@ def test_a_cold_burst_runs_the_init_phase_once_and_every_worker_reports_it(
 ) -> None:
     monkeypatch.setattr("local_stack.awslambda.runtime.COLD_WORKER_SECONDS", 0.2)
     caplog.set_level(logging.INFO, logger="local_stack.awslambda.runtime")
-    results: list[InvocationResult] = []
-
-    def call() -> None:  # long enough that each keeps its worker busy: the pool grows
-        results.append(runtime.invoke("CountedFunction", {"seconds": 1.2}))
-
-    threads = [threading.Thread(target=call) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # Long enough that each call keeps its worker busy: the pool grows.
+    results = _invoke_at_once(runtime, "CountedFunction", {"seconds": 1.2}, 3)
     pids = {_payload(result)["pid"] for result in results}
     assert len(pids) == 3  # three execution environments ...
     imports = (tmp_path / "code" / "handlers" / "imports.log").read_text().split()
@@ -207,15 +206,7 @@ def test_a_cold_burst_runs_the_init_phase_once_and_every_worker_reports_it(
 def test_a_burst_of_short_calls_waits_for_the_first_warm_worker_instead_of_starting_many(
     runtime: FunctionRuntime,
 ) -> None:
-    results: list[InvocationResult] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(runtime.invoke("CountedFunction", {})))
-        for _ in range(6)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = _invoke_at_once(runtime, "CountedFunction", {}, 6)
     pids = {_payload(result)["pid"] for result in results}
     assert len(results) == 6 and len(pids) <= 2
 
