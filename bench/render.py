@@ -708,8 +708,11 @@ def _test_times(figure: TestTimes) -> Section:
             measured="not measured: no `make test` has run here (.make/test-times.tsv)",
             outcome=Outcome.INFO,
         )
-    total = sum(seconds for _, seconds, _ in figure.suites)
-    slowest = max(figure.suites, key=lambda suite: suite[1])
+    # Suites run in two lanes side by side: the run's own wall time is its "all" line.
+    whole = [seconds for name, seconds, _ in figure.suites if name == "all"]
+    suites = [suite for suite in figure.suites if suite[0] != "all"]
+    total = whole[0] if whole else sum(seconds for _, seconds, _ in suites)
+    slowest = max(suites, key=lambda suite: suite[1])
     return _judged(
         total < TEST_RUN_TARGET_S,
         f"{total - TEST_RUN_TARGET_S:.0f} s over; the slowest suite is {slowest[0]} "
@@ -718,7 +721,8 @@ def _test_times(figure: TestTimes) -> Section:
         measured=f"{total // 60:.0f} min {total % 60:.0f} s",
         how=(
             "Wall time of each suite of the last `make test` on this machine (its setup, already "
-            "done, left out), as it recorded them in `.make/test-times.tsv` "
+            "done, left out; `all` is the whole run, whose two lanes of suites run side by "
+            "side), as it recorded them in `.make/test-times.tsv` "
             f"(finished {figure.recorded:%Y-%m-%d %H:%M} UTC), with the 1-minute load average "
             "when each suite ended: other work on a shared machine slows them alike."
         ),

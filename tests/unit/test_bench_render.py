@@ -148,5 +148,7 @@ def test_make_test_times_are_reported_per_suite_against_eight_minutes() -> None:
     assert "| make test wall time | < 8 min on" in text
     assert "7 min 50 s | pass |" in text
     assert "| `make integration` | 400 | 2.00 |" in text
+    lanes = TestTimes([*times.suites, ("all", 300.0, 2.5)], recorded)
+    assert "5 min 0 s | pass |" in render_markdown([_measured("make test wall time", lanes)], INFO)
     missing = render_markdown([_measured("make test wall time", TestTimes([], None))], INFO)
     assert "not measured: no `make test` has run here" in missing
