@@ -13,8 +13,10 @@ WEB_VENDOR := static/web/vendor
 PACKAGE_STAGE := $(DIST)/package
 
 # The functions' Runtime (template.yaml) and the boto3/botocore the Lambda python3.13 runtime
-# ships (AWS Lambda Developer Guide, "Building Lambda functions with Python", table
-# "Runtime-included SDK versions": boto3-1.40.4 botocore-1.40.4; read 2026-12-01).
+# ships: AWS Lambda Developer Guide, "Building Lambda functions with Python", table
+# "Runtime-included SDK versions" (boto3-1.40.4 botocore-1.40.4). Pinned 2026-12-01 from that
+# table as last known; the stored copies of the page searchable here lacked the table, so check
+# it again when the runtime is updated.
 LAMBDA_RUNTIME := python3.13
 RUNTIME_BOTO3 := 1.40.4
 RUNTIME_ENV := .runtime/$(LAMBDA_RUNTIME)
