@@ -18,10 +18,26 @@ PLUGIN_SOURCES := $(PLUGIN)/pyproject.toml $(shell find $(PLUGIN)/src -type f ! 
 # whatever static/web/ holds, so a page change is a new package and a re-publish.
 WEB_PUBLISHER := $(DIST)/web-publisher
 WEB_SOURCES := $(shell find static/web web_publisher -type f ! -path '*/__pycache__/*' 2>/dev/null)
+PACKAGE_STAGE := $(DIST)/package
+
+# The functions' Runtime (template.yaml) and the boto3/botocore the Lambda python3.13 runtime
+# ships: AWS Lambda Developer Guide, "Building Lambda functions with Python", table
+# "Runtime-included SDK versions" (boto3-1.40.4 botocore-1.40.4). Pinned 2026-12-01 from that
+# table as last known; the stored copies of the page searchable here lacked the table, so check
+# it again when the runtime is updated.
+LAMBDA_RUNTIME := python3.13
+RUNTIME_BOTO3 := 1.40.4
+RUNTIME_ENV := .runtime/$(LAMBDA_RUNTIME)
+RUNTIME_PY := $(RUNTIME_ENV)/bin/python
+# python3.13 through pyenv (PYENV_VERSION=3.13.0), any pyenv 3.13.x, or on PATH.
+PYTHON313 ?= $(shell { PYENV_VERSION=3.13.0 python3.13 -c 'import sys; print(sys.executable)' \
+    || ls -d "$$(pyenv root)"/versions/3.13.*/bin/python3.13 \
+    || command -v python3.13; } 2>/dev/null | tail -n 1)
+
 export PYTHONPATH := $(CURDIR)/source:$(CURDIR)
 
-.PHONY: help setup vendor run test lint typecheck unit plugin integration browser bench bench-smoke package \
-        test-integration deploy clean clean-data
+.PHONY: help setup vendor runtime run test lint typecheck unit plugin integration browser bench bench-smoke \
+        package test-integration deploy clean clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -62,12 +78,27 @@ $(STAMPS)/web-publisher: $(STAMPS)/web $(STAMPS)/venv $(WEB_SOURCES)
 	$(PY) -m web_publisher.build $(WEB_PUBLISHER)
 	@touch $@
 
+# The interpreter the functions' workers run on: python3.13 with the runtime's boto3 and the host
+# architecture's builds of the vendored native modules beside the arm64 ones (never zipped).
+$(STAMPS)/runtime: $(STAMPS)/vendor
+	@test -n "$(PYTHON313)" || { echo "$(LAMBDA_RUNTIME) not found (the template's Runtime):" \
+	    "install it (pyenv install 3.13) or set PYTHON313=/path/to/python3.13"; exit 1; }
+	rm -rf $(RUNTIME_ENV)
+	$(PYTHON313) -m venv $(RUNTIME_ENV)
+	$(RUNTIME_PY) -m pip install --quiet boto3==$(RUNTIME_BOTO3) botocore==$(RUNTIME_BOTO3)
+	$(RUNTIME_PY) -m local_stack.awslambda.host_native $(EXT_DIR)
+	@touch $@
+
+runtime: $(STAMPS)/runtime ## The python3.13 environment the functions run on (needs python3.13)
+
 setup: $(STAMPS)/venv $(STAMPS)/vendor $(STAMPS)/web $(STAMPS)/web-publisher ## Install everything (idempotent)
 
 vendor: $(STAMPS)/vendor ## Vendor the Lambda runtime dependencies into source/ext/
 
 # ---- run -----------------------------------------------------------------------------------
 run: setup ## Serve the whole app offline (API :3000, S3 :4566, Lambda :3001, web :8080)
+	@# Without python3.13 the stack still starts, and says so in one WARNING line of its own.
+	@$(MAKE) -s --no-print-directory $(STAMPS)/runtime >/dev/null 2>&1 || true
 	$(PY) -m local_stack
 
 # ---- checks --------------------------------------------------------------------------------
@@ -85,39 +116,67 @@ typecheck: $(STAMPS)/venv ## mypy over the Lambdas, the local stack, the plugin 
 	$(VENV)/bin/mypy source/filestore source/handlers source/runtime_context.py source/vendor.py \
 	    local_stack tests/helpers tests/browser web_publisher bench $(PLUGIN)/src
 
-unit: setup package ## Unit tests (no network)
+unit: setup runtime package ## Unit tests (no network)
 	$(PY) -m pytest tests/unit
 
-plugin: setup ## The tavern-lambda plugin's own tests (unit, and Tavern runs against a local stack)
+plugin: setup runtime ## The tavern-lambda plugin's own tests (unit, and Tavern runs against a local stack)
 	$(PY) -m pytest $(PLUGIN)/tests
 
-integration: setup ## Tavern and contract tests against a local stack started by pytest
+integration: setup runtime ## Tavern and contract tests against a local stack started by pytest
 	$(PY) -m pytest tests/integration
 
-browser: setup ## Browser tests (Playwright driving Debian's Chromium)
+browser: setup runtime ## Browser tests (Playwright driving Debian's Chromium)
 	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { \
 	    echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: apt-get install chromium (or set CHROMIUM)"; exit 1; }
 	$(PY) -m pytest tests/browser
 
-bench-smoke: setup package ## The benchmark in its small smoke mode (keeps it working)
+bench-smoke: setup runtime package ## The benchmark in its small smoke mode (keeps it working)
 	$(PY) -m bench --smoke
 
-test: setup lint typecheck unit plugin integration browser bench-smoke ## Set up and run every test
+# Each suite's wall time (and the load then) goes to $(TEST_TIMES): docs/BENCHMARKS.md reports it.
+# Two lanes run side by side (each suite starts its own stacks on free ports); "all" is the run.
+TEST_TIMES := $(STAMPS)/test-times.tsv
+TEST_LANE_A := lint typecheck unit plugin browser
+TEST_LANE_B := integration bench-smoke
+define timed_suites
+for suite in $(1); do started=$$EPOCHREALTIME; \
+    $(MAKE) --no-print-directory $$suite > $(STAMPS)/test-$$suite.log 2>&1 \
+        || { cat $(STAMPS)/test-$$suite.log; echo "make $$suite failed"; exit 1; }; \
+    cat $(STAMPS)/test-$$suite.log; \
+    awk -v s=$$suite -v a=$$started -v b=$$EPOCHREALTIME -v l="$$(cut -d' ' -f1 /proc/loadavg)" \
+        'BEGIN { printf "%s\t%.1f\t%s\n", s, b - a, l }' >> $(TEST_TIMES); done
+endef
+test: setup runtime package ## Set up and run every test (each suite timed in .make/test-times.tsv)
+	@: > $(TEST_TIMES); started=$$EPOCHREALTIME; \
+	( $(call timed_suites,$(TEST_LANE_A)) ) & lane_a=$$!; \
+	( $(call timed_suites,$(TEST_LANE_B)) ) & lane_b=$$!; \
+	wait $$lane_a; a=$$?; wait $$lane_b; b=$$?; \
+	awk -v a=$$started -v b=$$EPOCHREALTIME -v l="$$(cut -d' ' -f1 /proc/loadavg)" \
+	    'BEGIN { printf "all\t%.1f\t%s\n", b - a, l }' >> $(TEST_TIMES); \
+	test $$a = 0 && test $$b = 0
 
-bench: setup package ## Measure Filestore and write docs/BENCHMARKS.md
+bench: setup runtime package ## Measure Filestore and write docs/BENCHMARKS.md
 	$(PY) -m bench
 
-test-integration: setup ## Every Tavern file against deployed stacks (TEST_HOST, ...: see README)
+test-integration: setup runtime ## Every Tavern file against deployed stacks (TEST_HOST, ...: see README)
 	@test -n "$$TEST_HOST" && test -n "$$TEST_API_KEY" && test -n "$$TAVERN_LAMBDA_STACK" || { \
 	    echo "set TEST_HOST, TEST_API_KEY and TAVERN_LAMBDA_STACK (and the README's other stacks)"; exit 1; }
 	$(PY) -m pytest tests/integration -k tavern
 
 # ---- package and deploy --------------------------------------------------------------------
-package: $(STAMPS)/vendor ## Zip source/ with its vendored dependencies into dist/
+# Lambda's /var/task is read-only, so Python cannot cache bytecode there: the zip ships it, compiled
+# by python3.13 in unchecked-hash mode (valid whatever mtimes unzipping gives the sources).
+package: $(PACKAGE_ZIP) ## Zip source/, its vendored dependencies and their 3.13 bytecode into dist/
+
+$(PACKAGE_ZIP): $(STAMPS)/runtime $(shell find source -type f ! -path '*/__pycache__/*' 2>/dev/null)
 	@mkdir -p $(DIST)
-	rm -f $(PACKAGE_ZIP)
-	cd source && find . -name '__pycache__' -prune -o -type f -print | LC_ALL=C sort \
-	    | zip -q -X -@ ../$(PACKAGE_ZIP)
+	rm -rf $(PACKAGE_ZIP) $(PACKAGE_STAGE)
+	mkdir -p $(PACKAGE_STAGE)
+	cp -a source/. $(PACKAGE_STAGE)/
+	find $(PACKAGE_STAGE) -name '__pycache__' -prune -exec rm -rf {} +
+	find $(PACKAGE_STAGE) -name '*.so' ! -name '*aarch64*' -delete  # the host's builds (make runtime)
+	$(RUNTIME_PY) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(PACKAGE_STAGE)
+	cd $(PACKAGE_STAGE) && find . -type f -print | LC_ALL=C sort | zip -q -X -@ ../../$(PACKAGE_ZIP)
 	@ls -l $(PACKAGE_ZIP)
 
 deploy: $(STAMPS)/vendor $(STAMPS)/web-publisher ## Deploy the stack and its page (SAM CLI, AWS credentials)
@@ -127,5 +186,5 @@ clean-data: ## Forget every file, record and queued event `make run` kept (FILES
 	d="$${FILESTORE_DATA_DIR-.filestore}"; test -z "$$d" || rm -rf "$$d"
 
 clean: ## Remove everything the Makefile installed or built
-	rm -rf $(VENV) $(CHECKOV_VENV) $(STAMPS) $(DIST) static/node_modules $(WEB_VENDOR) $(PLUGIN)/build $(PLUGIN)/src/*.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) $(STAMPS) $(DIST) .runtime static/node_modules $(WEB_VENDOR) $(PLUGIN)/build $(PLUGIN)/src/*.egg-info
 	find $(EXT_DIR) -mindepth 1 -maxdepth 1 ! -name requirements.txt -exec rm -rf {} +

@@ -1,23 +1,29 @@
-"""Cold start: a fresh interpreter importing each handler module vs. importing boto3 alone."""
+"""Cold start as Lambda runs it: python3.13 importing each handler from a read-only unzipped copy
+of the package (no bytecode written), against ``import boto3`` with boto3's bytecode present."""
 
 from __future__ import annotations
 
-import importlib.machinery
 import json
 import os
-import platform
+import shutil
+import stat
 import subprocess
-import sys
+import tempfile
 import time
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.package_size import PACKAGE_ZIP
 from bench.processes import import_times, run_checked
 from bench.session import Session
 from bench.settings import SOURCE_DIR, handler_modules, stack_model
 from bench.stats import median
 from local_stack.awslambda.environment import LocalEndpoints, function_environment
+from local_stack.awslambda.interpreters import runtime_interpreter
 
 EMPTY = "(empty interpreter)"
 BOTO3 = "boto3"
@@ -28,8 +34,7 @@ IMPORT_STEPS = (
     "aws_xray_sdk.core",
     "aws_lambda_powertools.logging",
     "aws_lambda_powertools.metrics",
-    "aws_lambda_powertools.event_handler",
-    "aws_lambda_powertools.utilities.data_classes",
+    "aws_lambda_powertools.tracing",
     "filestore.observability",
     "filestore.container",
     "filestore.http",
@@ -57,6 +62,11 @@ TRACER_VARIANTS = {
 }
 EXT_DIR = SOURCE_DIR / "ext"
 SLOWEST_SHOWN = 8
+_INTERPRETER_FACTS = (
+    "import importlib.machinery, json, platform; print(json.dumps([platform.machine(), "
+    "f'{platform.python_implementation()} {platform.python_version()}', "
+    "importlib.machinery.EXTENSION_SUFFIXES]))"
+)
 
 
 @dataclass(frozen=True)
@@ -75,23 +85,26 @@ class ColdStart:
 
     runs: int
     modules: list[str]
-    wall_ms: dict[str, float]  # EMPTY, BOTO3 and every module in ``modules``
+    wall_ms: dict[str, float]  # EMPTY, BOTO3 and every module in ``modules``: as shipped
+    without_bytecode_ms: dict[str, float]  # BOTO3 and every module: the zip without __pycache__
     worst: str  # the module with the largest ratio to boto3
     steps_ms: list[tuple[str, float]]  # IMPORT_STEPS then ``worst``: what each adds
     loaded_modules: list[str]  # sys.modules once ``worst`` is imported
     tracer_ms: dict[str, float]  # by TRACER_VARIANTS label
     slowest_imports_ms: list[tuple[str, float]]  # under ``worst``, cumulative, one run
     machine: str  # platform.machine()
-    interpreter: str  # e.g. CPython 3.11
+    interpreter: str  # e.g. CPython 3.13.0
     native_wheels: list[NativeWheel]
+    package_bytes: int  # the zip measured
 
 
-def _environment() -> dict[str, str]:
+def _environment(task_root: Path) -> dict[str, str]:
     """A local worker's environment (the template's variables and what the Lambda runtime sets)
     without what only the local stack adds: its endpoints, and tracing switched off."""
     function = next(iter(stack_model().functions.values()))
     unused = LocalEndpoints(s3_url="", dynamodb_url="")  # imports make no AWS call
-    env = function_environment(function, unused, SOURCE_DIR, os.environ)
+    env = function_environment(function, unused, task_root, os.environ)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # /var/task is read-only: nothing is cached
     for local_only in (
         "AWS_ENDPOINT_URL_S3",
         "AWS_ENDPOINT_URL_DYNAMODB",
@@ -102,11 +115,40 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _interpreter() -> str:
+    found = runtime_interpreter("python3.13")
+    if found is None:
+        raise FileNotFoundError("no python3.13 runtime environment: run `make runtime`")
+    return str(found)
+
+
 def _python(
     code: str, env: dict[str, str], *args: str, flags: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python [flags] -c code [args]`` in a fresh interpreter, checked."""
-    return run_checked([sys.executable, *flags, "-c", code, *args], env, f"python -c {code!r:.60}")
+    """Run ``python3.13 [flags] -c code [args]`` in a fresh interpreter in the task root."""
+    command = [_interpreter(), *flags, "-c", code, *args]
+    return run_checked(command, env, f"python -c {code!r:.60}", cwd=Path(env["LAMBDA_TASK_ROOT"]))
+
+
+@contextmanager
+def unzipped_package(bytecode: bool) -> Iterator[Path]:
+    """A read-only unzipped copy of the package, as Lambda's /var/task (``bytecode=False``:
+    without its ``__pycache__`` folders, as the zip was before it shipped bytecode)."""
+    with tempfile.TemporaryDirectory(prefix="filestore-task-") as folder:
+        root = Path(folder) / "task"
+        with zipfile.ZipFile(PACKAGE_ZIP) as archive:
+            archive.extractall(root)
+        if not bytecode:
+            for cache in sorted(root.rglob("__pycache__")):
+                shutil.rmtree(cache)
+        paths = sorted(root.rglob("*"), reverse=True)
+        for path in (*paths, root):
+            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        try:
+            yield root
+        finally:
+            for path in (root, *sorted(root.rglob("*"))):
+                path.chmod(path.stat().st_mode | stat.S_IWUSR)
 
 
 def _wall_ms(code: str, env: dict[str, str]) -> float:
@@ -151,9 +193,9 @@ def tracer_costs(env: dict[str, str], runs: int) -> dict[str, float]:
     return {label: median(values) for label, values in samples.items()}
 
 
-def native_wheels(ext_dir: Path = EXT_DIR) -> list[NativeWheel]:
-    """The vendored wheels that are not pure Python, read from their dist-info."""
-    suffixes = set(importlib.machinery.EXTENSION_SUFFIXES)
+def native_wheels(ext_dir: Path, suffixes: set[str]) -> list[NativeWheel]:
+    """The vendored wheels that are not pure Python, read from their dist-info; loadable by an
+    interpreter importing extension modules with ``suffixes``."""
     wheels = []
     for info in sorted(ext_dir.glob("*.dist-info")):
         wheel = (info / "WHEEL").read_text(encoding="utf-8").splitlines()
@@ -172,34 +214,52 @@ def native_wheels(ext_dir: Path = EXT_DIR) -> list[NativeWheel]:
     return wheels
 
 
-def measure(session: Session) -> ColdStart:
-    """Median wall time of ``python -c 'import X'`` for every handler, boto3 and nothing."""
-    runs = session.config.cold_start_runs
-    modules = handler_modules()[: session.config.cold_start_modules]
-    if not modules:
-        raise RuntimeError("no handler modules in source/handlers")
-    env = _environment()
-    codes = {EMPTY: "pass", BOTO3: "import boto3"} | {name: f"import {name}" for name in modules}
-    if not session.config.smoke:
-        for code in codes.values():  # warm-up: write bytecode caches, fill the page cache
+def _wall_samples(
+    codes: dict[str, str], env: dict[str, str], runs: int, warm_up: bool
+) -> dict[str, list[float]]:
+    if warm_up:
+        for code in codes.values():  # fills the page cache (no bytecode can be written)
             _wall_ms(code, env)
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):  # interleaved, so noise hits every module alike
         for name, code in codes.items():
             samples[name].append(_wall_ms(code, env))
-    wall = {name: median(values) for name, values in samples.items()}
-    worst = max(modules, key=lambda module: wall[module])
-    steps, loaded = import_steps(worst, env, runs)
-    return ColdStart(
-        runs=runs,
-        modules=modules,
-        wall_ms=wall,
-        worst=worst,
-        steps_ms=steps,
-        loaded_modules=loaded,
-        tracer_ms=tracer_costs(env, runs),
-        slowest_imports_ms=slowest_imports(worst, env),
-        machine=platform.machine(),
-        interpreter=f"{platform.python_implementation()} {platform.python_version()}",
-        native_wheels=native_wheels(),
-    )
+    return samples
+
+
+def measure(session: Session) -> ColdStart:
+    """Median wall time of ``python3.13 -c 'import X'`` for every handler, boto3 and nothing,
+    from the package as shipped and from the package without its bytecode."""
+    if not PACKAGE_ZIP.is_file():
+        raise FileNotFoundError(f"{PACKAGE_ZIP} is missing: run `make package` first")
+    runs = session.config.cold_start_runs
+    modules = handler_modules()[: session.config.cold_start_modules]
+    if not modules:
+        raise RuntimeError("no handler modules in source/handlers")
+    codes = {EMPTY: "pass", BOTO3: "import boto3"} | {name: f"import {name}" for name in modules}
+    warm_up = not session.config.smoke
+    with unzipped_package(bytecode=False) as bare:
+        env = _environment(bare)
+        plain = _wall_samples({k: v for k, v in codes.items() if k != EMPTY}, env, runs, warm_up)
+    with unzipped_package(bytecode=True) as task_root:
+        env = _environment(task_root)
+        samples = _wall_samples(codes, env, runs, warm_up)
+        wall = {name: median(values) for name, values in samples.items()}
+        worst = max(modules, key=lambda module: wall[module])
+        steps, loaded = import_steps(worst, env, runs)
+        machine, interpreter, suffixes = json.loads(_python(_INTERPRETER_FACTS, env).stdout)
+        return ColdStart(
+            runs=runs,
+            modules=modules,
+            wall_ms=wall,
+            without_bytecode_ms={name: median(values) for name, values in plain.items()},
+            worst=worst,
+            steps_ms=steps,
+            loaded_modules=loaded,
+            tracer_ms=tracer_costs(env, runs),
+            slowest_imports_ms=slowest_imports(worst, env),
+            machine=machine,
+            interpreter=interpreter,
+            native_wheels=native_wheels(task_root / "ext", set(suffixes)),
+            package_bytes=PACKAGE_ZIP.stat().st_size,
+        )

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from bench import (
     batch_info,
+    cold_burst,
     cold_start,
     cost_on_paper,
     event_delay,
@@ -25,6 +26,7 @@ from bench import (
     package_size,
     startup,
     stored_startup,
+    test_times,
     throughput,
     upload_path,
 )
@@ -34,6 +36,11 @@ from bench.session import Session
 
 T = TypeVar("T")
 log = logging.getLogger("bench")
+# A figure starts once the 1-minute load average is below this, or after the wait: the bench's
+# own load (and other work on a shared machine) must not spill from one figure into the next.
+CALM_LOAD = 1.0
+CALM_WAIT_SECONDS = 90.0
+CALM_POLL_SECONDS = 2.0
 
 
 class Needs:
@@ -74,6 +81,7 @@ FIGURES: tuple[Figure, ...] = (
         gateway_overhead.GatewayOverhead,
         lambda s, _: gateway_overhead.measure(s),
     ),
+    Figure("Cold burst", cold_burst.ColdBurst, lambda s, _: cold_burst.measure(s)),
     Figure("API throughput", throughput.ThroughputFigure, lambda s, _: throughput.measure(s)),
     Figure("Upload path", upload_path.UploadPath, lambda s, _: upload_path.measure(s)),
     Figure(
@@ -96,6 +104,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure("Expiry cost", expiry_cost.ExpiryCost, lambda s, _: expiry_cost.measure(s)),
     Figure("Package size", package_size.PackageSize, lambda _, __: package_size.measure()),
+    Figure("make test wall time", test_times.TestTimes, lambda _, __: test_times.measure()),
     Figure(
         "Cost on paper",
         cost_on_paper.CostOnPaper,
@@ -122,6 +131,7 @@ class Measured:
     failure: Failure | None
     seconds: float
     load_at_start: float
+    waited_seconds: float = 0.0  # for the load to fall below CALM_LOAD (none in a smoke run)
 
 
 def select(words: Sequence[str], figures: Sequence[Figure] = FIGURES) -> list[Figure]:
@@ -147,6 +157,7 @@ def _failure(err: Exception) -> Failure:
 def _measure(
     figure: Figure, session: Session, results: Mapping[type, object], titles: Mapping[type, str]
 ) -> Measured:
+    waited = 0.0 if session.config.smoke else wait_for_calm()
     log.info("measuring %s", figure.title)
     load, started = load_average()[0], time.perf_counter()
     result: object | None = None
@@ -162,7 +173,18 @@ def _measure(
         except Exception as err:  # reported as this figure's failure; the run goes on
             log.debug("%s failed", figure.title, exc_info=True)
             failure = _failure(err)
-    return Measured(figure.title, result, failure, time.perf_counter() - started, load)
+    return Measured(figure.title, result, failure, time.perf_counter() - started, load, waited)
+
+
+def wait_for_calm(
+    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic
+) -> float:
+    """Wait until the 1-minute load average is below CALM_LOAD or CALM_WAIT_SECONDS passed;
+    the seconds waited."""
+    started = clock()
+    while load_average()[0] >= CALM_LOAD and clock() - started < CALM_WAIT_SECONDS:
+        sleep(CALM_POLL_SECONDS)
+    return clock() - started
 
 
 def run(session: Session, figures: Sequence[Figure]) -> list[Measured]:

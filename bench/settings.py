@@ -39,6 +39,7 @@ class BenchConfig:
     stored_file_bytes: int = 1024**3 // 10_000 + 1  # 10,000 of them: just over 1 GiB
     stored_startup_runs: int = 3
     stored_fill_clients: int = 8  # uploading at once while that folder is filled
+    burst_clients: int = 16  # full flows at once on a stack fresh from start-up
 
     @property
     def cores(self) -> int:
@@ -66,6 +67,7 @@ SMOKE = BenchConfig(
     stored_file_bytes=10 * 1024,
     stored_startup_runs=1,
     stored_fill_clients=2,
+    burst_clients=3,
 )
 
 

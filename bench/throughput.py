@@ -16,7 +16,7 @@ import requests
 from bench.local_client import create_file, put_presigned, store_files
 from bench.session import Session
 from bench.settings import stack_model
-from local_stack.awslambda.runtime import WORKER_SCRIPT
+from local_stack.awslambda.worker_processes import WORKER_SCRIPT
 from local_stack.testing.launcher import RunningStack, child_pids, start_local_stack
 
 DESCRIBE_IDS = 10

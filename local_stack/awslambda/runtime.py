@@ -10,9 +10,6 @@ import contextlib
 import json
 import logging
 import os
-import select
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -22,60 +19,53 @@ from pathlib import Path
 from typing import IO, Any
 
 from local_stack.awslambda.environment import LocalEndpoints, function_environment
+from local_stack.awslambda.interpreters import choose_interpreters
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
+from local_stack.awslambda.worker_processes import (
+    ForkedProcess,
+    FunctionTemplate,
+    LineChannel,
+    SpawnedProcess,
+    WorkerProcess,
+    runtime_exit_error,
+    timeout_error,
+    write_all,
+)
 from local_stack.cloudformation.models import FunctionModel
 
-WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
 DEFAULT_MAX_WORKERS = 8
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of an on-demand function
+COLD_WORKER_SECONDS = 1.0  # how long a new worker's first invocation holds back another start
+COLD_POLL_SECONDS = 0.05
 
 log = logging.getLogger("local_stack.awslambda.runtime")
-
-
-def timeout_error(request_id: str, timeout_seconds: float) -> dict[str, Any]:
-    """The error Lambda reports when a function runs past its Timeout."""
-    return {
-        "errorType": "Sandbox.Timedout",
-        "errorMessage": (
-            f"RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds"
-        ),
-    }
 
 
 class Worker:
     """One worker process of one function: a warm Lambda execution environment."""
 
-    def __init__(
-        self,
-        function: FunctionModel,
-        environment: Mapping[str, str],
-        code_dir: Path,
-        python: str = sys.executable,
-    ) -> None:
+    def __init__(self, function: FunctionModel, process: WorkerProcess) -> None:
         self.function = function
         self.log_stream = (
             f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"  # Lambda's stream name
         )
         self._initialised = False
         self.init_ms: float | None = None
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
-            [python, "-u", "-P", str(WORKER_SCRIPT), function.handler],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=dict(environment),
-            cwd=code_dir,
-            bufsize=0,
-        )
-        assert self.process.stdout is not None and self.process.stderr is not None
-        self._status_path = Path(f"/proc/{self.process.pid}/status")
+        self.process = process
+        self._started = time.monotonic()
+        self._served = False  # its first invocation has ended
         # The invoking thread reads the worker's answers itself (no reader thread, no queue: one
         # thread switch less per invocation); only one invocation at a time uses a worker.
-        self._channel = _LineChannel(self.process.stdout.fileno())
+        self._channel = LineChannel(process.stdout_fd)
         self._log_thread = threading.Thread(
-            target=self._print_logs, args=(self.process.stderr,), daemon=True
+            target=self._print_logs, args=(process.stderr,), daemon=True
         )
         self._log_thread.start()
+
+    @property
+    def cold(self) -> bool:
+        """Still before the end of its first invocation, and started within COLD_WORKER_SECONDS."""
+        return not self._served and time.monotonic() - self._started < COLD_WORKER_SECONDS
 
     @property
     def alive(self) -> bool:
@@ -83,6 +73,12 @@ class Worker:
 
     def invoke(self, event: Any, request_id: str) -> InvocationResult:
         """Run the handler once; kill the worker if it runs past the function's Timeout."""
+        try:
+            return self._invoke(event, request_id)
+        finally:
+            self._served = True
+
+    def _invoke(self, event: Any, request_id: str) -> InvocationResult:
         timeout = float(self.function.timeout)
         if not self._initialised:
             try:
@@ -94,12 +90,14 @@ class Worker:
                 return InvocationResult(error=timeout_error(request_id, timeout))
             if init is None:
                 self.kill()
-                return InvocationResult(error=_runtime_exit_error(request_id, self.process))
+                return InvocationResult(error=runtime_exit_error(request_id, self.process))
             if "error" in init:
                 self.kill()
                 return InvocationResult(error=init["error"] | {"requestId": request_id})
             self._initialised = True
             self.init_ms = float(init.get("init_ms", 0.0))
+            if isinstance(init.get("pid"), int):
+                self.process.learn_pid(init["pid"])
         started = time.perf_counter()  # Duration excludes the init phase, as Lambda reports
         request = {
             "request_id": request_id,
@@ -111,11 +109,10 @@ class Worker:
             "log_stream_name": self.log_stream,
         }
         try:
-            assert self.process.stdin is not None
-            _write_all(self.process.stdin.fileno(), json.dumps(request).encode() + b"\n")
+            write_all(self.process.stdin_fd, json.dumps(request).encode() + b"\n")
         except (OSError, ValueError):
             self.kill()
-            return InvocationResult(error=_runtime_exit_error(request_id, self.process))
+            return InvocationResult(error=runtime_exit_error(request_id, self.process))
         try:
             reply = self._next_message(timeout)
         except TimeoutError:
@@ -128,7 +125,7 @@ class Worker:
         if reply is None:
             self.kill()
             return InvocationResult(
-                error=_runtime_exit_error(request_id, self.process), duration_ms=duration_ms
+                error=runtime_exit_error(request_id, self.process), duration_ms=duration_ms
             )
         if "error" in reply:
             return InvocationResult(error=reply["error"], duration_ms=duration_ms)
@@ -136,8 +133,10 @@ class Worker:
 
     def max_memory_used_mb(self) -> int | None:
         """Peak resident memory of the worker (Linux ``VmHWM``), as Lambda's REPORT line shows."""
+        if self.process.pid is None:
+            return None
         try:
-            text = self._status_path.read_bytes()
+            text = Path(f"/proc/{self.process.pid}/status").read_bytes()
         except OSError:
             return None
         start = text.find(b"\nVmHWM:")
@@ -148,8 +147,7 @@ class Worker:
     def kill(self) -> None:
         if self.alive:
             self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        self.process.wait(timeout=5)
 
     def _next_message(self, timeout: float) -> dict[str, Any] | None:
         """The worker's next answer; ``None`` once it is gone; TimeoutError past ``timeout``."""
@@ -167,6 +165,10 @@ class Worker:
             text = line.decode("utf-8", "replace").rstrip("\n")
             log.warning("[%s] unreadable worker message: %s", self.function.logical_id, text)
 
+    def release(self) -> None:
+        """Close the pipes of a worker that is gone (no invocation is using it)."""
+        self.process.release()
+
     def drain_logs(self, timeout: float = 3.0) -> None:
         """Wait until every line the (ended) worker wrote has been logged."""
         self._log_thread.join(timeout)
@@ -177,55 +179,15 @@ class Worker:
             log.info("[%s] %s", self.function.logical_id, text)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-class _LineChannel:
-    """Reads newline-ended messages from a pipe, waiting at most until a deadline for each."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._buffer = b""
-        self._closed = False
-
-    def next_line(self, deadline: float) -> bytes | None:
-        """The next line (with its newline); ``None`` at end of stream; TimeoutError."""
-        while True:
-            end = self._buffer.find(b"\n")
-            if end >= 0:
-                line, self._buffer = self._buffer[: end + 1], self._buffer[end + 1 :]
-                return line
-            if self._closed:
-                return None
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            readable, _, _ = select.select([self._fd], [], [], remaining)
-            if not readable:
-                raise TimeoutError
-            try:
-                chunk = os.read(self._fd, 65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                self._closed = True  # a last line without its newline is not a message
-            self._buffer += chunk
-
-
-def _runtime_exit_error(request_id: str, process: subprocess.Popen[bytes]) -> dict[str, Any]:
-    code = process.poll()
-    status = f"exit status {code}" if code is not None else "no answer"
-    return {
-        "errorType": "Runtime.ExitError",
-        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {status}",
-    }
-
-
 class _Pool:
-    """The warm workers of one function; grows under concurrency up to ``max_workers``."""
+    """The warm workers of one function; grows under concurrency up to ``max_workers``.
+
+    Local only: while a new worker is still before the end of its first invocation (and for at
+    most COLD_WORKER_SECONDS), the pool does not start another; a request waits for a worker to
+    free up instead. Two cores gain nothing from eight workers importing and creating their
+    SDK clients at once: a burst on a cold function was slower that way than served by the one
+    worker that got warm first. Invocations that keep every worker busy still grow the pool.
+    """
 
     def __init__(self, max_workers: int) -> None:
         self._max_workers = max_workers
@@ -243,10 +205,14 @@ class _Pool:
                     if worker.alive:
                         return worker
                     self._all.discard(worker)
-                if len(self._all) + self._reserved < self._max_workers:
+                    worker.release()
+                if len(self._all) + self._reserved >= self._max_workers:
+                    self._changed.wait()
+                elif self._reserved or any(worker.cold for worker in self._all):
+                    self._changed.wait(COLD_POLL_SECONDS)  # a worker is getting warm
+                else:
                     self._reserved += 1
                     return None
-                self._changed.wait()
 
     def started(self, worker: Worker | None) -> None:
         with self._changed:
@@ -261,6 +227,7 @@ class _Pool:
                 self._idle.append(worker)
             else:
                 self._all.discard(worker)
+                worker.release()
             self._changed.notify()
 
     def drain(self) -> list[Worker]:
@@ -280,13 +247,21 @@ class FunctionRuntime:
         endpoints: LocalEndpoints,
         template_dir: Path,
         max_workers: int = DEFAULT_MAX_WORKERS,
-        python: str = sys.executable,
+        python: str | None = None,
     ) -> None:
         self.functions = dict(functions)
         self._endpoints = endpoints
         self._template_dir = template_dir
-        self._python = python
+        # Each function runs on the interpreter of its Runtime (or ``python``, for tests).
+        runtimes = {function.runtime for function in self.functions.values()}
+        self.interpreters = (
+            {runtime: python for runtime in runtimes}
+            if python is not None
+            else choose_interpreters(runtimes)
+        )
         self._pools = {name: _Pool(max_workers) for name in self.functions}
+        self._templates: dict[str, FunctionTemplate] = {}
+        self._templates_lock = threading.Lock()
         self._closed = False
 
     def __call__(self, function_name: str, event: dict[str, Any]) -> InvocationResult:
@@ -362,9 +337,23 @@ class FunctionRuntime:
         pool.give_back(worker)
 
     def _start(self, function: FunctionModel) -> Worker:
+        """A new worker: forked from the function's template (started first if it has none or
+        it is gone), or spawned on its own when the template cannot fork."""
         code_dir = (self._template_dir / function.code_uri).resolve()
         environment = function_environment(function, self._endpoints, code_dir, os.environ)
-        return Worker(function, environment, code_dir, self._python)
+        python = self.interpreters[function.runtime]
+        process: ForkedProcess | SpawnedProcess | None = None
+        with self._templates_lock:
+            template = self._templates.get(function.logical_id)
+            if template is None or template.poll() is not None:
+                template = FunctionTemplate(
+                    function.logical_id, function.handler, environment, code_dir, python
+                )
+                self._templates[function.logical_id] = template
+            process = template.fork()
+        if process is None:
+            process = SpawnedProcess(function.handler, environment, code_dir, python)
+        return Worker(function, process)
 
     def close(self) -> None:
         """Stop every worker (Ctrl-C or the end of a test)."""
@@ -374,12 +363,15 @@ class FunctionRuntime:
             if worker.alive:
                 worker.process.terminate()
         for worker in workers:
-            try:
-                worker.process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
+            if worker.process.wait(timeout=3) is None:
                 worker.kill()
             # The worker has exited; its last log lines may still be in the pipe: print them.
             worker.drain_logs()
+            worker.release()
+        with self._templates_lock:
+            templates, self._templates = list(self._templates.values()), {}
+        for template in templates:
+            template.close()
 
 
 def _report_line(worker: Worker, result: InvocationResult, request_id: str, cold: bool) -> str:

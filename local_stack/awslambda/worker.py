@@ -2,6 +2,9 @@
 
 Run as ``python -u -P worker.py <module.function>``; standard library only, so the
 handler sees the same ``sys.path`` it would see in Lambda (the task root from ``PYTHONPATH``).
+As ``worker.py --template <fd> <module.function>`` it is a function's template: it imports the
+handler once, then forks a worker for each request on the Unix socket ``fd``, whose message
+carries the worker's stdin, stdout and stderr; it reports each worker's exit status there.
 
 Protocol (JSON lines): the parent writes one request per line on stdin; the worker answers on
 its original stdout, which it keeps for itself. Everything the handler writes to stdout or
@@ -10,16 +13,20 @@ stderr goes to stderr, which the parent prints prefixed with the function's name
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import importlib
 import json
 import os
 import signal
+import socket
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any, TextIO
+
+ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
 
 
 class LambdaContext:
@@ -94,23 +101,104 @@ def _send(channel: TextIO, message: str) -> None:
     channel.flush()
 
 
+def _load(spec: str) -> tuple[Callable[[Any, LambdaContext], Any] | None, dict[str, Any]]:
+    """The handler, and the init message: its duration, or the error that ended the init."""
+    started = time.perf_counter()
+    try:
+        handler = _load_handler(spec)
+    except _InitError as err:
+        return None, {"type": "init", "error": _error(err, err.error_type)}
+    except Exception as err:  # an exception raised while importing the module
+        return None, {"type": "init", "error": _error(err)}
+    return handler, {"type": "init", "init_ms": (time.perf_counter() - started) * 1000}
+
+
 def main(argv: list[str]) -> int:
     # Ctrl-C reaches the terminal's whole process group, workers too; the stack stops its
     # workers itself (SIGTERM, or the end of stdin), as Lambda's runtime never sees a SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if argv[1] == "--template":
+        return _template(int(argv[2]), argv[3])
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the handler's prints join its logs on stderr
-    started = time.perf_counter()
-    try:
-        handler = _load_handler(argv[1])
-    except _InitError as err:
-        _send(channel, json.dumps({"type": "init", "error": _error(err, err.error_type)}))
-        return 1
-    except Exception as err:  # an exception raised while importing the module
-        _send(channel, json.dumps({"type": "init", "error": _error(err)}))
-        return 1
-    init_ms = (time.perf_counter() - started) * 1000
-    _send(channel, json.dumps({"type": "init", "init_ms": init_ms}))
+    handler, init = _load(argv[1])
+    _send(channel, json.dumps(init | {"pid": os.getpid()}))
+    return 1 if handler is None else _serve(handler, channel)
+
+
+def _warm_sdk() -> None:
+    """Local only, after the init phase was timed: a throwaway boto3 client for each service the
+    stack emulates (its AWS_ENDPOINT_URL_* variables), so every fork starts with botocore's
+    service models already loaded instead of parsing them again on its first invocation."""
+    boto3: Any = sys.modules.get("boto3")
+    if boto3 is None:
+        return
+    for name in sorted(os.environ):
+        if name.startswith(ENDPOINT_PREFIX):
+            with contextlib.suppress(Exception):  # a handler's own call would fail the same way
+                boto3.client(name.removeprefix(ENDPOINT_PREFIX).lower())
+
+
+def _template(control_fd: int, spec: str) -> int:
+    control = socket.socket(fileno=control_fd)
+    os.dup2(2, 1)
+    handler, init = _load(spec)
+    _warm_sdk()
+
+    def report_exits(_signum: int, _frame: object) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            code = os.waitstatus_to_exitcode(status)
+            with contextlib.suppress(OSError):
+                control.send(json.dumps({"pid": pid, "code": code}).encode())
+
+    signal.signal(signal.SIGCHLD, report_exits)
+    while True:
+        try:
+            _, fds, _, _ = socket.recv_fds(control, 16, 3)
+        except OSError:
+            return 0
+        if len(fds) != 3:
+            return 0  # the stack is gone (end of the socket)
+        if handler is None:
+            # A failed init fails every worker queued for it; the next one gets a new template,
+            # as Lambda retries the init phase in each new execution environment.
+            with os.fdopen(fds[1], "w", encoding="utf-8") as channel:
+                _send(channel, json.dumps(init))
+            os.close(fds[0])
+            os.close(fds[2])
+            control.setblocking(False)
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+                os.close(fd)
+            channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+            os.dup2(2, 1)
+            _send(channel, json.dumps(init | {"pid": os.getpid()}))
+            code = 1
+            try:
+                code = _serve(handler, channel)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
+
+
+def _serve(handler: Callable[[Any, LambdaContext], Any], channel: TextIO) -> int:
+    """Run the invocations the stack sends on stdin until it closes it."""
     for line in sys.stdin:
         request = json.loads(line)
         context = LambdaContext(request)

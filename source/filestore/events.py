@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote_plus
 
 from filestore.errors import UnusableEvent
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, S3Event
 
 
 @dataclass(frozen=True)
@@ -20,10 +18,13 @@ class CreatedObject:
     key: str
 
 
-def created_objects(event: S3Event) -> list[CreatedObject]:
+def created_objects(event: Mapping[str, Any]) -> list[CreatedObject]:
     """Each record's bucket and key (S3 encodes keys with "+" for spaces); only they are read."""
     try:
-        found = [(record.s3.bucket.name, record.s3.get_object.key) for record in event.records]
+        records = event["Records"]
+        found = [
+            (record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]) for record in records
+        ]
     except (KeyError, TypeError, AttributeError) as err:
         raise UnusableEvent(f"not an S3 event notification: {_problem(err)}") from err
     objects = []
@@ -34,10 +35,9 @@ def created_objects(event: S3Event) -> list[CreatedObject]:
     return objects
 
 
-def scheduled_time(event: EventBridgeEvent) -> str | None:
+def scheduled_time(event: Any) -> str | None:
     """The schedule's ``time``, for the log only: an event without one is just as good."""
-    raw: Any = event.raw_event
-    value = raw.get("time") if isinstance(raw, dict) else None
+    value = event.get("time") if isinstance(event, dict) else None
     return value if isinstance(value, str) else None
 
 

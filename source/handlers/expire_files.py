@@ -5,7 +5,8 @@ from __future__ import annotations
 import vendor  # noqa: F401  (must come first: puts source/ext on sys.path)
 
 # isort: split
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from typing import Any
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from filestore.container import get_service
@@ -17,7 +18,6 @@ from filestore.views import expiry_view
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
-def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, int]:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     logger.info("scheduled expiry", extra={"rule_time": scheduled_time(event)})
     return expiry_view(get_service().expire())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bench import runner
 from bench.batch_info import BatchInfo
 from bench.cost_on_paper import CostOnPaper
 from bench.handler_durations import HandlerDurations
@@ -90,3 +91,20 @@ def test_a_figure_is_given_only_what_it_declares_even_when_more_was_measured() -
     *_, refused = run(Session(SMOKE), (*FAKE_FIGURES[:2], greedy))
     assert refused.result is None and refused.failure is not None
     assert "Greedy does not declare that it needs Size" in refused.failure.detail
+
+
+def test_a_figure_waits_for_a_calm_machine_but_not_past_ninety_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loads = iter([3.0, 2.0, 0.5])
+    monkeypatch.setattr(runner, "load_average", lambda: (next(loads), 0.0, 0.0))
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    assert runner.wait_for_calm(sleep, lambda: now[0]) == 2 * runner.CALM_POLL_SECONDS
+    monkeypatch.setattr(runner, "load_average", lambda: (5.0, 0.0, 0.0))
+    now[0] = 0.0
+    waited = runner.wait_for_calm(sleep, lambda: now[0])
+    assert runner.CALM_WAIT_SECONDS <= waited < runner.CALM_WAIT_SECONDS + runner.CALM_POLL_SECONDS

@@ -12,6 +12,7 @@ import pytest
 
 from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.awslambda.environment import LocalEndpoints, function_environment
+from local_stack.awslambda.interpreters import choose_interpreters
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
 from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.cloudformation.models import FunctionModel, function_arn
@@ -58,6 +59,20 @@ def crash(event, context):
     os._exit(3)
 """
 
+COUNTED_INIT = """
+import os
+import sys
+import time
+
+with open(os.path.join(os.path.dirname(__file__), "imports.log"), "a") as log:
+    log.write(f"{os.getpid()}\\n")
+time.sleep(0.3)  # an init phase worth sharing
+
+def handler(event, context):
+    time.sleep(event.get("seconds", 0))
+    return {"pid": os.getpid(), "python": list(sys.version_info[:2])}
+"""
+
 SLOW_INIT = """
 import time
 
@@ -88,6 +103,7 @@ def runtime(tmp_path: Path) -> Iterator[FunctionRuntime]:
     (code / "sample.py").write_text(textwrap.dedent(HANDLERS))
     (code / "broken.py").write_text("import not_a_module_anywhere\n")
     (code / "slow_init.py").write_text(textwrap.dedent(SLOW_INIT))
+    (code / "counted.py").write_text(textwrap.dedent(COUNTED_INIT))
     functions = {
         "EchoFunction": _function("EchoFunction", "handlers.sample.echo"),
         "FailFunction": _function("FailFunction", "handlers.sample.fail"),
@@ -98,6 +114,7 @@ def runtime(tmp_path: Path) -> Iterator[FunctionRuntime]:
         "MissingFunction": _function("MissingFunction", "handlers.sample.nope"),
         "CrashFunction": _function("CrashFunction", "handlers.sample.crash"),
         "SlowInitFunction": _function("SlowInitFunction", "handlers.slow_init.handler", timeout=1),
+        "CountedFunction": _function("CountedFunction", "handlers.counted.handler"),
     }
     endpoints = LocalEndpoints(s3_url="http://127.0.0.1:4566", dynamodb_url="http://127.0.0.1:1")
     runtime = FunctionRuntime(functions, endpoints, tmp_path, max_workers=3)
@@ -145,19 +162,59 @@ def test_a_warm_worker_is_reused(runtime: FunctionRuntime) -> None:
     assert first == second
 
 
-def test_concurrent_invocations_get_their_own_workers(runtime: FunctionRuntime) -> None:
+def _invoke_at_once(
+    runtime: FunctionRuntime, name: str, event: dict[str, object], calls: int
+) -> list[InvocationResult]:
+    """``calls`` invocations of ``name`` from as many threads at once."""
     results: list[InvocationResult] = []
-
-    def call() -> None:
-        results.append(runtime.invoke("SlowFunction", {"seconds": 1.5}))
-
-    threads = [threading.Thread(target=call) for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(runtime.invoke(name, event)))
+        for _ in range(calls)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return results
+
+
+def test_concurrent_invocations_get_their_own_workers(runtime: FunctionRuntime) -> None:
+    results = _invoke_at_once(runtime, "SlowFunction", {"seconds": 1.5}, 2)
     pids = {_payload(result)["pid"] for result in results}
     assert len(pids) == 2
+
+
+def test_a_cold_burst_runs_the_init_phase_once_and_every_worker_reports_it(
+    runtime: FunctionRuntime,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("local_stack.awslambda.runtime.COLD_WORKER_SECONDS", 0.2)
+    caplog.set_level(logging.INFO, logger="local_stack.awslambda.runtime")
+    # Long enough that each call keeps its worker busy: the pool grows.
+    results = _invoke_at_once(runtime, "CountedFunction", {"seconds": 1.2}, 3)
+    pids = {_payload(result)["pid"] for result in results}
+    assert len(pids) == 3  # three execution environments ...
+    imports = (tmp_path / "code" / "handlers" / "imports.log").read_text().split()
+    assert len(imports) == 1  # ... forked from one that imported the handler
+    reports = [m for m in caplog.messages if m.startswith("[CountedFunction] REPORT")]
+    inits = [float(m.split("Init Duration: ")[1].split(" ms")[0]) for m in reports]
+    assert len(inits) == 3 and all(init >= 300 for init in inits)  # the real init, each time
+
+
+def test_a_burst_of_short_calls_waits_for_the_first_warm_worker_instead_of_starting_many(
+    runtime: FunctionRuntime,
+) -> None:
+    results = _invoke_at_once(runtime, "CountedFunction", {}, 6)
+    pids = {_payload(result)["pid"] for result in results}
+    assert len(results) == 6 and len(pids) <= 2
+
+
+def test_functions_run_on_the_interpreter_their_runtime_names(runtime: FunctionRuntime) -> None:
+    # make runtime installs python3.13 for the template's Runtime; without it this fails.
+    assert runtime.interpreters["python3.13"].endswith(".runtime/python3.13/bin/python")
+    assert _payload(runtime.invoke("CountedFunction", {}))["python"] == [3, 13]
 
 
 def test_each_function_runs_in_its_own_process(runtime: FunctionRuntime) -> None:
@@ -274,3 +331,13 @@ def test_environment_never_carries_the_developers_aws_settings(tmp_path: Path) -
     assert env["AWS_DEFAULT_REGION"] == REGION
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512"
     assert env["PYTHONPATH"] == str(tmp_path)
+
+
+def test_without_the_runtime_environment_functions_fall_back_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chosen = choose_interpreters(["python3.13", "python3.13"], root=tmp_path, fallback="dev-python")
+    assert chosen == {"python3.13": "dev-python"}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "python3.13" in warnings[0] and "make runtime" in warnings[0]
