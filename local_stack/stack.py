@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from local_stack.account import ACCESS_KEY_ID, ACCOUNT_ID, API_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.apigateway import Gateway, Quota, Throttle, make_server, make_wsgi_app
@@ -23,7 +23,7 @@ from local_stack.cloudformation.models import StackModel, UsagePlanModel
 from local_stack.config import LocalConfig
 from local_stack.datastore import DataDir, DataDirError
 from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
-from local_stack.http.keep_alive import KEEP_ALIVE_TIMEOUT_SECONDS
+from local_stack.http.threaded_server import Server, werkzeug_server
 from local_stack.s3.journal import ObjectJournal
 from local_stack.supervisor import Supervisor
 from local_stack.web import (
@@ -39,27 +39,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("local_stack")
 
-# How long the S3 and web servers wait for a request's next bytes (or an idle connection for its
-# next request) before they drop the connection, as the API's server does.
-STALLED_REQUEST_TIMEOUT_SECONDS = KEEP_ALIVE_TIMEOUT_SECONDS
-
 
 class StartupError(RuntimeError):
     """The local stack cannot start (a port in use, a template problem, ...)."""
 
 
-class _Server(Protocol):
-    server_address: Any
-
-    def serve_forever(self) -> None: ...
-    def shutdown(self) -> None: ...
-    def server_close(self) -> None: ...
-
-
 @dataclass
 class _Served:
     name: str
-    server: _Server
+    server: Server
     thread: threading.Thread
 
 
@@ -332,7 +320,7 @@ class LocalStack:
                     CORSConfiguration={"CORSRules": bucket.put_bucket_cors_rules()},
                 )
 
-    def _werkzeug_server(self, port: int, app: WSGIApplication, variable: str) -> _Server:
+    def _werkzeug_server(self, port: int, app: WSGIApplication, variable: str) -> Server:
         try:
             return werkzeug_server(self.config.host, port, app)
         except OSError as err:
@@ -341,7 +329,7 @@ class LocalStack:
             problem = OSError(f"cannot bind {self.config.host}:{port}")
             raise _port_error(variable, port, problem) from err
 
-    def _serve(self, name: str, server: _Server) -> None:
+    def _serve(self, name: str, server: Server) -> None:
         thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
         thread.start()
         self._served.append(_Served(name, server, thread))
@@ -364,23 +352,6 @@ class LocalStack:
         if self._data is not None:
             self._data.close()
             self._data = None
-
-
-def werkzeug_server(host: str, port: int, app: WSGIApplication) -> _Server:
-    """A threaded werkzeug server (S3, web page) that drops a connection silent for
-    ``STALLED_REQUEST_TIMEOUT_SECONDS``: a request stalled halfway, or an idle keep-alive."""
-    from werkzeug.serving import WSGIRequestHandler
-    from werkzeug.serving import make_server as make_werkzeug_server
-
-    class Handler(WSGIRequestHandler):
-        timeout = STALLED_REQUEST_TIMEOUT_SECONDS
-
-        def log_error(self, format: str, *args: Any) -> None:
-            # http.server reports an idle connection it dropped; that is no error here.
-            if not format.startswith("Request timed out"):
-                super().log_error(format, *args)
-
-    return make_werkzeug_server(host, port, app, threaded=True, request_handler=Handler)
 
 
 def _table_shape(table: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local_stack import stack
+from local_stack.http import threaded_server
 from local_stack.http.keep_alive import KEEP_ALIVE_TIMEOUT_SECONDS
 from tests.helpers.gateway import served
 
@@ -29,8 +29,8 @@ def echo_length(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]
 
 @pytest.fixture
 def port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    monkeypatch.setattr(stack, "STALLED_REQUEST_TIMEOUT_SECONDS", STALL_SECONDS)
-    server = stack.werkzeug_server("127.0.0.1", 0, echo_length)
+    monkeypatch.setattr(threaded_server, "STALLED_REQUEST_TIMEOUT_SECONDS", STALL_SECONDS)
+    server = threaded_server.werkzeug_server("127.0.0.1", 0, echo_length)
     with served(server) as port:
         yield port
 
@@ -43,7 +43,7 @@ def received_until_closed(connection: socket.socket) -> bytes:
 
 
 def test_the_stall_timeout_is_the_api_servers_by_default() -> None:
-    assert stack.STALLED_REQUEST_TIMEOUT_SECONDS == KEEP_ALIVE_TIMEOUT_SECONDS == 60.0
+    assert threaded_server.STALLED_REQUEST_TIMEOUT_SECONDS == KEEP_ALIVE_TIMEOUT_SECONDS == 60.0
 
 
 @pytest.mark.parametrize(
