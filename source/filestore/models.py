@@ -59,6 +59,7 @@ class FileRecord:
     revert_token_hash: str | None = None
     expiry_shard: int | None = None
     expire_at: int | None = None
+    rejected: str | None = None  # why the content check removed the file; None otherwise
 
     @property
     def status(self) -> Status:
@@ -87,6 +88,8 @@ class FileRecord:
             item["expired"] = {"BOOL": True}
         if self.revert_token_hash is not None:
             item["revert_token_hash"] = {"S": self.revert_token_hash}
+        if self.rejected is not None:
+            item["rejected"] = {"S": self.rejected}
         if self.expiry_shard is not None and self.expire_at is not None:
             item["expiry_shard"] = {"N": str(self.expiry_shard)}
             item["expire_at"] = {"N": str(self.expire_at)}
@@ -125,4 +128,5 @@ class FileRecord:
             revert_token_hash=text("revert_token_hash"),
             expiry_shard=number("expiry_shard"),
             expire_at=number("expire_at"),
+            rejected=text("rejected"),
         )

@@ -129,6 +129,28 @@ class FileRepository:
             names={"#size": "size", "#type": "type"},
         )
 
+    def mark_rejected(
+        self, file_id: str, *, size: int, content_type: str, reason: str, now: datetime
+    ) -> WriteOutcome:
+        """Record an upload the content check refused: uploaded and deleted at once, with why."""
+        values: dict[str, AttributeValueTypeDef] = {
+            ":now": {"S": format_timestamp(now)},
+            ":size": {"N": str(size)},
+            ":type": {"S": content_type},
+            ":reason": {"S": reason},
+        }
+        return self._update(
+            file_id,
+            "SET uploaded_at = :now, deleted_at = :now, #size = :size, #type = :type,"
+            " rejected = :reason",
+            condition=(
+                "attribute_exists(id) AND attribute_not_exists(uploaded_at)"
+                " AND attribute_not_exists(deleted_at)"
+            ),
+            values=values,
+            names={"#size": "size", "#type": "type"},
+        )
+
     def mark_stored(self, file_id: str, *, now: datetime) -> WriteOutcome:
         """Store an uploaded, undeleted file (keeping an earlier ``stored_at``)."""
         return self._update(

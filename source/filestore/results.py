@@ -42,6 +42,7 @@ class BatchProblem(StrEnum):
     NOT_FOUND = "not found"
     NOT_UPLOADED = "not uploaded"
     DELETED = "deleted"
+    REJECTED = "rejected"  # the content check refused and removed it
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class UploadEventOutcome(StrEnum):
 
     RECORDED = "recorded"  # the upload is in the record now
     DUPLICATE = "duplicate"  # it already was: a repeated event
+    REJECTED = "rejected"  # the content check refused it: object removed, record deleted
     REMOVED = "removed"  # the object had no live record (unknown, deleted or a foreign key)
     GONE = "gone"  # the object no longer exists
     IGNORED = "ignored"  # the event names another bucket

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from filestore import disposition
+from filestore.content import HEAD_BYTES, ContentVerdict, check_content, content_is_checked
 from filestore.errors import (
     AlreadyStored,
     ChangedDuringRevert,
@@ -107,15 +108,13 @@ class FileService:
         expires_at = now + timedelta(seconds=self.settings.signed_url_expiration)
         return Upload(file_id=record.id, request=request, expires_at=expires_at, revert_token=token)
 
+    def file_status(self, file_id: FileId, token: str) -> FileRecord:
+        """GET /file/{id}: the uploader reads its file's status (and why it was rejected)."""
+        return self._uploaders_record(file_id, token)
+
     def revert(self, file_id: FileId, token: str) -> FileId:
         """DELETE /file/{id}: the uploader takes back a file it has not stored."""
-        record = self._files.get(file_id)
-        if record is None:
-            raise FileNotFound(f"file {file_id} does not exist")
-        if record.revert_token_hash is None or not hmac.compare_digest(
-            hash_token(token), record.revert_token_hash
-        ):
-            raise InvalidRevertToken("the revert token does not match this file")
+        record = self._uploaders_record(file_id, token)
         if record.deleted_at is None:
             self._refuse_revert_if_stored(record)
             outcome = self._files.mark_deleted(
@@ -213,11 +212,21 @@ class FileService:
             logger.warning("removed object with a foreign key", extra={"key": key})
             return UploadEventOutcome.REMOVED
         file_id = FileId(key)
-        outcome = self._mark_uploaded(
-            file_id, stored_object, self._now(), store=self.settings.store_on_upload
-        )
-        if outcome.applied:
-            return UploadEventOutcome.RECORDED
+        verdict = self._judge_content(file_id, stored_object)
+        if verdict is None:
+            logger.info("object already gone", extra={"key": key})
+            return UploadEventOutcome.GONE
+        now = self._now()
+        if verdict.rejected is not None:
+            outcome = self._reject(file_id, stored_object, verdict.rejected, now)
+            if outcome.applied:
+                return UploadEventOutcome.REJECTED
+        else:
+            outcome = self._mark_uploaded(
+                file_id, stored_object, now, store=self.settings.store_on_upload
+            )
+            if outcome.applied:
+                return UploadEventOutcome.RECORDED
         if outcome.before is None or outcome.before.deleted_at is not None:
             self._objects.delete(file_id)
             if outcome.before is not None:
@@ -271,6 +280,17 @@ class FileService:
                 return record
         raise RuntimeError(f"no free file id after {ID_ATTEMPTS} random draws")
 
+    def _uploaders_record(self, file_id: FileId, token: str) -> FileRecord:
+        """The record, when ``token`` is the revert token POST /file handed out for it."""
+        record = self._files.get(file_id)
+        if record is None:
+            raise FileNotFound(f"file {file_id} does not exist")
+        if record.revert_token_hash is None or not hmac.compare_digest(
+            hash_token(token), record.revert_token_hash
+        ):
+            raise InvalidRevertToken("the revert token does not match this file")
+        return record
+
     def _refuse_revert_if_stored(self, record: FileRecord) -> None:
         if record.stored_at is not None and not self.settings.store_on_upload:
             raise AlreadyStored(f"file {record.id} is already stored; revert no longer applies")
@@ -280,11 +300,18 @@ class FileService:
         before = outcome.before
         if not outcome.applied and before and not before.deleted_at and not before.uploaded_at:
             # Not uploaded yet, as far as the table knows: the S3 event may still be on its
-            # way, so ask S3 and record the upload ourselves before storing.
+            # way, so ask S3, check the content and record the upload ourselves before storing.
             stored_object = self._objects.head(file_id)
             if stored_object is None:
                 return BatchProblem.NOT_UPLOADED
-            self._mark_uploaded(file_id, stored_object, now, store=False)
+            verdict = self._judge_content(file_id, stored_object)
+            if verdict is None:
+                return BatchProblem.NOT_UPLOADED
+            if verdict.rejected is not None:
+                if self._reject(file_id, stored_object, verdict.rejected, now).applied:
+                    return BatchProblem.REJECTED
+            else:
+                self._mark_uploaded(file_id, stored_object, now, store=False)
             outcome = self._files.mark_stored(file_id, now=now)
         if outcome.applied:
             if outcome.before is None or outcome.before.stored_at is None:
@@ -293,8 +320,41 @@ class FileService:
         if outcome.before is None:
             return BatchProblem.NOT_FOUND
         if outcome.before.deleted_at is not None:
-            return BatchProblem.DELETED
+            return BatchProblem.REJECTED if outcome.before.rejected else BatchProblem.DELETED
         return BatchProblem.NOT_UPLOADED
+
+    def _judge_content(self, file_id: FileId, stored_object: StoredObject) -> ContentVerdict | None:
+        """The content check on the object's first bytes; None when the object is gone.
+
+        With AllowedTypes ``*`` nothing is read and everything passes.
+        """
+        if not content_is_checked(self.settings.allowed_types):
+            return ContentVerdict(detected=None)
+        length = min(HEAD_BYTES, stored_object.size)
+        head = self._objects.read_head(file_id, length) if length else b""
+        if head is None:
+            return None
+        return check_content(stored_object.content_type, head, self.settings.allowed_types)
+
+    def _reject(
+        self, file_id: FileId, stored_object: StoredObject, reason: str, now: datetime
+    ) -> WriteOutcome:
+        """Record a refused upload as deleted with its reason, then remove its object.
+
+        The record is written first: an interrupted rejection is finished by the event's retry.
+        """
+        outcome = self._files.mark_rejected(
+            file_id,
+            size=stored_object.size,
+            content_type=stored_object.content_type,
+            reason=reason,
+            now=now,
+        )
+        if outcome.applied:
+            self._finish_deletion(file_id)
+            count(Metric.FILES_REJECTED)
+            logger.warning("upload rejected", extra={"file_id": file_id, "reason": reason})
+        return outcome
 
     def _mark_uploaded(
         self, file_id: FileId, stored_object: StoredObject, now: datetime, *, store: bool

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from filestore.errors import FilestoreError
-    from filestore.models import FileId
+    from filestore.models import FileId, FileRecord
     from filestore.results import (
         BatchResult,
         ClientConfig,
@@ -57,6 +57,11 @@ def file_ref_view(file_id: FileId) -> dict[str, str]:
     return {"id": file_id}
 
 
+def file_status_view(record: FileRecord) -> dict[str, str | None]:
+    """GET /file/{id} (the FileStatus model): what the uploader may know of its own file."""
+    return {"id": record.id, "status": record.status.value, "rejected": record.rejected}
+
+
 def batch_view(result: BatchResult) -> dict[str, Any]:
     """PUT and DELETE /files (the BatchResult model)."""
     problems = {file_id: problem.value for file_id, problem in result.problems.items()}
@@ -91,6 +96,7 @@ def _file_view(described: DescribedFile) -> dict[str, Any]:
         "stored_at": _timestamp_or_none(record.stored_at),
         "deleted_at": _timestamp_or_none(record.deleted_at),
         "expired": record.expired,
+        "rejected": record.rejected,
         "url": described.download_url,
     }
 

@@ -36,6 +36,7 @@ def test_the_service_has_the_operations_the_handlers_call() -> None:
         "delete",
         "describe",
         "expire",
+        "file_status",
         "record_upload",
         "revert",
         "store",
@@ -118,6 +119,7 @@ def test_the_file_view_gives_null_for_what_has_not_happened() -> None:
         "stored_at": None,
         "deleted_at": None,
         "expired": False,
+        "rejected": None,
         "url": None,
     }
 

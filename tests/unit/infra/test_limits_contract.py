@@ -139,6 +139,7 @@ EXPECTED_LIMITS: dict[str, Any] = {
     "definitions.Upload.id.pattern": f"^{FILE_ID.pattern}$",
     "definitions.Upload.method.enum": [PresignedUpload(url="", headers={}).method],
     "definitions.FileInfo.status.enum": [status.value for status in Status],
+    "definitions.FileStatus.status.enum": [status.value for status in Status],
 }
 # Patterns written differently from the code's checks: the property tests below show that the
 # gateway model and the function accept exactly the same requests.

@@ -34,6 +34,7 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:GetItem", TABLE),
         ("dynamodb:UpdateItem", TABLE),
         ("s3:GetObject", OBJECTS),
+        ("s3:DeleteObject", OBJECTS),
         ("s3:ListBucket", BUCKET),
     },
     "DescribeFilesFunction": {("dynamodb:BatchGetItem", TABLE), ("s3:GetObject", OBJECTS)},
