@@ -34,9 +34,33 @@ export function guessType(file) {
 export const CREATE_GRACE_MS = 2000;
 
 /**
+ * Where AllowedTypes is not `*`, the server checks each upload's first bytes when S3 reports it:
+ * the page asks GET /file/{id} this often, for at most this long, before it calls a file done.
+ * An answer still pending by then leaves the file shown as uploaded (the check still runs).
+ */
+export const CONTENT_CHECK_POLL_MS = 250;
+export const CONTENT_CHECK_WAIT_MS = 15000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The file's status once the server has handled its upload, or null if it has not in time. */
+async function settledStatus(api, ticket, isCancelled) {
+  const deadline = Date.now() + CONTENT_CHECK_WAIT_MS;
+  while (!isCancelled()) {
+    const current = await api.getFileStatus(ticket.id, ticket.revert_token);
+    if (current.status !== "pending") return current;
+    if (Date.now() >= deadline) return null;
+    await sleep(CONTENT_CHECK_POLL_MS);
+  }
+  return null;
+}
+
+/**
  * FilePond's `server` option for Filestore: `process` asks the API for a presigned PUT, sends the
  * bytes straight to S3 and loads the file's id; `revert` (and any cancelled upload) deletes the
  * object and marks the record deleted with the file's revert token, kept in memory only.
+ * With `checksContent` (AllowedTypes is not `*`) a file is done only once the server's content
+ * check has passed it; a file it rejected fails with the server's reason.
  * `onStarted(file)` runs as each attempt (a retry too) begins, before `onFailed` can run for it.
  * A revert from the page (FilePond's remove button) calls `onRemoved(id)` once the record is gone
  * or `onRevertFailed(id, message)` when it stays, before FilePond hears of either.
@@ -44,6 +68,7 @@ export const CREATE_GRACE_MS = 2000;
 export function createFilestoreServer(
   api,
   {
+    checksContent = false,
     onStarted = () => {},
     onReverted = () => {},
     onFailed = () => {},
@@ -106,6 +131,13 @@ export function createFilestoreServer(
       if (cancelled) return cleanUp();
       upload = putToStorage(ticket, file, progress);
       await upload.promise;
+      const settled = checksContent ? await settledStatus(api, ticket, () => cancelled) : null;
+      if (settled?.rejected) {
+        throw new FilestoreError(`Refused: its ${settled.rejected}.`, {
+          code: "Rejected",
+          summary: "Content refused",
+        });
+      }
       if (!cancelled) load(ticket.id);
     })().catch((err) => {
       if (cancelled) return;
@@ -347,6 +379,7 @@ async function main() {
 
   const problems = createProblemList(document.getElementById("upload-problems"));
   const server = createFilestoreServer(api, {
+    checksContent: types.length > 0,
     // A retry clears the file's old problem; done here, not on FilePond's processfilestart
     // event, which can arrive after a fast refusal and would wipe its message.
     onStarted: (file) => problems.remove(file),
