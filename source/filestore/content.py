@@ -156,12 +156,9 @@ def check_content(declared: str, head: bytes, allowed_types: tuple[str, ...]) ->
     if not found.signature:
         return _check_unsigned(essence, found.mime, allowed_types)
     if _related(found.mime, essence):
-        # The more specific of the two is what the file is: a .docx declared application/zip,
-        # or a .docx whose entries lie past the head, declared as a .docx.
-        actual = essence if KIND_OF.get(essence) == found.mime else found.mime
-        if _allowed(actual, allowed_types):
-            return ContentVerdict(found.mime)
-        return ContentVerdict(found.mime, f"content is {actual}, which is not allowed")
+        # The bytes are the declared type, or one is a special case of the other (a .docx
+        # declared as a ZIP, or a .docx whose entries lie past the head): allowed with it.
+        return ContentVerdict(found.mime)
     if essence in SIGNED_TYPES or not _allowed(found.mime, allowed_types):
         return ContentVerdict(found.mime, f"content is {found.mime}, not {essence}")
     return ContentVerdict(found.mime)  # e.g. HTML declared text/plain where text/* is allowed
@@ -183,11 +180,7 @@ def _check_unsigned(essence: str, fallback: str, allowed_types: tuple[str, ...])
 
 
 def _related(detected: str, declared: str) -> bool:
-    return (
-        detected == declared
-        or KIND_OF.get(detected) == declared
-        or (KIND_OF.get(declared) == detected)
-    )
+    return declared in (detected, KIND_OF.get(detected)) or KIND_OF.get(declared) == detected
 
 
 def _allowed(mime_type: str, allowed_types: tuple[str, ...]) -> bool:

@@ -107,42 +107,33 @@ class FileRepository:
         return records
 
     def mark_uploaded(
-        self, file_id: str, *, size: int, content_type: str, now: datetime, store: bool
+        self,
+        file_id: str,
+        *,
+        size: int,
+        content_type: str,
+        now: datetime,
+        store: bool,
+        rejected: str | None = None,
     ) -> WriteOutcome:
-        """Record the upload S3 reported (and, in store-on-upload mode, store the file)."""
+        """Record the upload S3 reported (and, in store-on-upload mode, store the file).
+
+        With ``rejected`` (the content check's reason) the file is deleted in the same write.
+        """
         values: dict[str, AttributeValueTypeDef] = {
             ":now": {"S": format_timestamp(now)},
             ":size": {"N": str(size)},
             ":type": {"S": content_type},
         }
         expression = "SET uploaded_at = :now, #size = :size, #type = :type"
-        if store:
+        if rejected is not None:
+            expression += ", deleted_at = :now, rejected = :reason"
+            values[":reason"] = {"S": rejected}
+        elif store:
             expression += ", stored_at = :now " + REMOVE_EXPIRY
         return self._update(
             file_id,
             expression,
-            condition=(
-                "attribute_exists(id) AND attribute_not_exists(uploaded_at)"
-                " AND attribute_not_exists(deleted_at)"
-            ),
-            values=values,
-            names={"#size": "size", "#type": "type"},
-        )
-
-    def mark_rejected(
-        self, file_id: str, *, size: int, content_type: str, reason: str, now: datetime
-    ) -> WriteOutcome:
-        """Record an upload the content check refused: uploaded and deleted at once, with why."""
-        values: dict[str, AttributeValueTypeDef] = {
-            ":now": {"S": format_timestamp(now)},
-            ":size": {"N": str(size)},
-            ":type": {"S": content_type},
-            ":reason": {"S": reason},
-        }
-        return self._update(
-            file_id,
-            "SET uploaded_at = :now, deleted_at = :now, #size = :size, #type = :type,"
-            " rejected = :reason",
             condition=(
                 "attribute_exists(id) AND attribute_not_exists(uploaded_at)"
                 " AND attribute_not_exists(deleted_at)"

@@ -216,17 +216,17 @@ class FileService:
         if verdict is None:
             logger.info("object already gone", extra={"key": key})
             return UploadEventOutcome.GONE
-        now = self._now()
-        if verdict.rejected is not None:
-            outcome = self._reject(file_id, stored_object, verdict.rejected, now)
-            if outcome.applied:
-                return UploadEventOutcome.REJECTED
-        else:
-            outcome = self._mark_uploaded(
-                file_id, stored_object, now, store=self.settings.store_on_upload
-            )
-            if outcome.applied:
-                return UploadEventOutcome.RECORDED
+        outcome = self._mark_uploaded(
+            file_id,
+            stored_object,
+            self._now(),
+            store=self.settings.store_on_upload,
+            rejected=verdict.rejected,
+        )
+        if outcome.applied and verdict.rejected is not None:
+            return UploadEventOutcome.REJECTED
+        if outcome.applied:
+            return UploadEventOutcome.RECORDED
         if outcome.before is None or outcome.before.deleted_at is not None:
             self._objects.delete(file_id)
             if outcome.before is not None:
@@ -307,11 +307,11 @@ class FileService:
             verdict = self._judge_content(file_id, stored_object)
             if verdict is None:
                 return BatchProblem.NOT_UPLOADED
-            if verdict.rejected is not None:
-                if self._reject(file_id, stored_object, verdict.rejected, now).applied:
-                    return BatchProblem.REJECTED
-            else:
-                self._mark_uploaded(file_id, stored_object, now, store=False)
+            recorded = self._mark_uploaded(
+                file_id, stored_object, now, store=False, rejected=verdict.rejected
+            )
+            if recorded.applied and verdict.rejected is not None:
+                return BatchProblem.REJECTED
             outcome = self._files.mark_stored(file_id, now=now)
         if outcome.applied:
             if outcome.before is None or outcome.before.stored_at is None:
@@ -336,37 +336,32 @@ class FileService:
             return None
         return check_content(stored_object.content_type, head, self.settings.allowed_types)
 
-    def _reject(
-        self, file_id: FileId, stored_object: StoredObject, reason: str, now: datetime
-    ) -> WriteOutcome:
-        """Record a refused upload as deleted with its reason, then remove its object.
-
-        The record is written first: an interrupted rejection is finished by the event's retry.
-        """
-        outcome = self._files.mark_rejected(
-            file_id,
-            size=stored_object.size,
-            content_type=stored_object.content_type,
-            reason=reason,
-            now=now,
-        )
-        if outcome.applied:
-            self._finish_deletion(file_id)
-            count(Metric.FILES_REJECTED)
-            logger.warning("upload rejected", extra={"file_id": file_id, "reason": reason})
-        return outcome
-
     def _mark_uploaded(
-        self, file_id: FileId, stored_object: StoredObject, now: datetime, *, store: bool
+        self,
+        file_id: FileId,
+        stored_object: StoredObject,
+        now: datetime,
+        *,
+        store: bool,
+        rejected: str | None = None,
     ) -> WriteOutcome:
+        """Record the upload; or, ``rejected`` by the content check, delete it with its reason.
+
+        A rejection is written before its object is removed: the event's retry finishes it.
+        """
         outcome = self._files.mark_uploaded(
             file_id,
             size=stored_object.size,
             content_type=stored_object.content_type,
             now=now,
             store=store,
+            rejected=rejected,
         )
-        if outcome.applied:
+        if outcome.applied and rejected is not None:
+            self._finish_deletion(file_id)
+            count(Metric.FILES_REJECTED)
+            logger.warning("upload rejected", extra={"file_id": file_id, "reason": rejected})
+        elif outcome.applied:
             count(Metric.FILES_UPLOADED)
             count(Metric.BYTES_UPLOADED, stored_object.size)
             if store:

@@ -19,11 +19,7 @@ def test_an_html_page_named_png_fails_with_the_servers_reason(
 ) -> None:
     page = limited_page.page
     fake = write_file(tmp_path, "holiday.png", signatures.html())
-    with page.expect_response(
-        lambda response: response.url.endswith("/file") and response.request.method == "POST"
-    ) as created:
-        limited_page.add_files([fake])
-    file_id = created.value.json()["id"]
+    file_id = limited_page.add_file_for_id(fake)
 
     limited_page.expect_item(fake.name, "processing-error", "Content refused")
     expect(page.locator("#upload-problems")).to_have_text(
@@ -38,13 +34,8 @@ def test_an_html_page_named_png_fails_with_the_servers_reason(
 def test_the_admin_table_shows_why_a_file_was_rejected(
     limited_page: UploadPage, limited_stack: RunningStack, tmp_path: Path
 ) -> None:
-    page = limited_page.page
     fake = write_file(tmp_path, "scan.pdf", signatures.zip_archive())
-    with page.expect_response(
-        lambda response: response.url.endswith("/file") and response.request.method == "POST"
-    ) as created:
-        limited_page.add_files([fake])
-    file_id = created.value.json()["id"]
+    file_id = limited_page.add_file_for_id(fake)
     limited_page.expect_item(fake.name, "processing-error", "Content refused")
 
     limited_page.open_admin(limited_stack.api_key)
