@@ -302,16 +302,14 @@ class FileService:
             # Not uploaded yet, as far as the table knows: the S3 event may still be on its
             # way, so ask S3, check the content and record the upload ourselves before storing.
             stored_object = self._objects.head(file_id)
-            if stored_object is None:
-                return BatchProblem.NOT_UPLOADED
-            verdict = self._judge_content(file_id, stored_object)
-            if verdict is None:
-                return BatchProblem.NOT_UPLOADED
-            recorded = self._mark_uploaded(
-                file_id, stored_object, now, store=False, rejected=verdict.rejected
-            )
-            if recorded.applied and verdict.rejected is not None:
-                return BatchProblem.REJECTED
+            verdict = None if stored_object is None else self._judge_content(file_id, stored_object)
+            if stored_object is not None and verdict is not None:
+                recorded = self._mark_uploaded(
+                    file_id, stored_object, now, store=False, rejected=verdict.rejected
+                )
+                if recorded.applied and verdict.rejected is not None:
+                    return BatchProblem.REJECTED
+            # Or no object (not uploaded, or removed by an event just now): the record says why.
             outcome = self._files.mark_stored(file_id, now=now)
         if outcome.applied:
             if outcome.before is None or outcome.before.stored_at is None:

@@ -140,6 +140,27 @@ def test_a_store_before_the_event_checks_the_content_first(
     assert describe(created["id"])["status"] == "deleted"
 
 
+def test_a_store_that_loses_the_race_to_the_events_rejection_reports_it_rejected(
+    files: Files, image_service: FileService, aws: Aws
+) -> None:
+    created = upload(files, "photo.png", signatures.html(), "image/png")
+    raced: list[str] = []
+
+    def event_first(**_: Any) -> None:  # the event runs between the store's HeadObject and GET
+        if not raced:
+            raced.append("event")  # before the event's own GET comes through here
+            raced.extend(files.notify(created["id"]))
+
+    aws.s3.meta.events.register("before-call.s3.GetObject", event_first)
+    try:
+        response = call_api(store_files, api_event("PUT", "/files", body=[created["id"]]))
+    finally:
+        aws.s3.meta.events.unregister("before-call.s3.GetObject", event_first)
+
+    assert raced == ["event", "rejected"]
+    assert response.body == {"result": [], "problems": {created["id"]: "rejected"}}
+
+
 def test_storing_a_file_the_event_rejected_reports_it_rejected(
     files: Files, image_service: FileService
 ) -> None:
