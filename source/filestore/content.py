@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
-
-import filetype
+from functools import cache
+from typing import TYPE_CHECKING
 
 from filestore.validation import type_is_allowed
 
@@ -62,10 +63,8 @@ KIND_OF: dict[str, str] = {
 
 # filetype's MIME names that are not precise (its EOT matcher answers application/octet-stream).
 _DETECTED_BY_EXTENSION = {"eot": "application/vnd.ms-fontobject"}
-# The declared types whose bytes must carry a signature: filetype's and the SVG rule's.
-SIGNED_TYPES = frozenset(
-    {_DETECTED_BY_EXTENSION.get(kind.extension, kind.mime) for kind in filetype.types} | {SVG}
-) - {BINARY}
+if TYPE_CHECKING:
+    from types import ModuleType
 
 _WHITESPACE = b"\t\n\x0c\r "
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -109,6 +108,20 @@ class Detection:
     scripted: bool = False
 
 
+@cache
+def _filetype() -> ModuleType:
+    """filetype, imported on the first check: functions that never check skip its import."""
+    return importlib.import_module("filetype")
+
+
+@cache
+def signed_types() -> frozenset[str]:
+    """The declared types whose bytes must carry a signature: filetype's and the SVG rule's."""
+    kinds = _filetype().types
+    names = {_DETECTED_BY_EXTENSION.get(kind.extension, kind.mime) for kind in kinds}
+    return frozenset(names | {SVG}) - {BINARY}
+
+
 def content_is_checked(allowed_types: tuple[str, ...]) -> bool:
     """Whether AllowedTypes limits anything: with ``*`` the bytes are never read."""
     return not any(pattern in ("*", "*/*") for pattern in allowed_types)
@@ -121,7 +134,7 @@ def detect(head: bytes) -> Detection | None:
     """
     if not head:
         return None
-    kind = filetype.guess(head)
+    kind = _filetype().guess(head)
     if kind is not None:
         return Detection(_DETECTED_BY_EXTENSION.get(kind.extension, kind.mime), signature=True)
     text = head[len(_UTF8_BOM) :] if head.startswith(_UTF8_BOM) else head
@@ -148,7 +161,7 @@ def check_content(declared: str, head: bytes, allowed_types: tuple[str, ...]) ->
         return ContentVerdict(None, f"type {essence} is not allowed")
     found = detect(head)
     if found is None:
-        if essence in SIGNED_TYPES:
+        if essence in signed_types():
             return ContentVerdict(None, f"content is empty, not {essence}")
         return ContentVerdict(None)
     if found.scripted:
@@ -159,7 +172,7 @@ def check_content(declared: str, head: bytes, allowed_types: tuple[str, ...]) ->
         # The bytes are the declared type, or one is a special case of the other (a .docx
         # declared as a ZIP, or a .docx whose entries lie past the head): allowed with it.
         return ContentVerdict(found.mime)
-    if essence in SIGNED_TYPES or not _allowed(found.mime, allowed_types):
+    if essence in signed_types() or not _allowed(found.mime, allowed_types):
         return ContentVerdict(found.mime, f"content is {found.mime}, not {essence}")
     return ContentVerdict(found.mime)  # e.g. HTML declared text/plain where text/* is allowed
 
@@ -172,7 +185,7 @@ def canonical(mime_type: str) -> str:
 
 def _check_unsigned(essence: str, fallback: str, allowed_types: tuple[str, ...]) -> ContentVerdict:
     """No signature found: text passes on a declared type without one; binary is not text."""
-    if essence in SIGNED_TYPES:
+    if essence in signed_types():
         return ContentVerdict(fallback, f"content is {fallback}, not {essence}")
     if fallback == BINARY and essence.startswith("text/") and not _allowed(BINARY, allowed_types):
         return ContentVerdict(fallback, f"content is {fallback}, not {essence}")
