@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bench.batch_info import BatchInfo
 from bench.handler_durations import HandlerDurations, HandlerProfile
-from bench.settings import stack_model
+from bench.settings import SOURCE_DIR, stack_model
 from local_stack.cloudformation.cfn_yaml import load_cfn_yaml
 from local_stack.testing.launcher import TEMPLATE_PATH
 
@@ -26,6 +27,8 @@ S3_GET_PER_THOUSAND = 0.0004  # GET, HEAD and other requests (S3 Standard)
 ASSUMED_AWS_CALL_MS = 10.0  # pessimistic column: a real network round-trip per AWS call
 S3_PUT_CLASS = ("PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "ListObjects")
 S3_FREE = ("DeleteObject", "DeleteObjects")
+LARGE_UPLOAD_BYTES = 10 * 1024**3
+LIST_PARTS_PAGE = 1000  # S3 returns at most 1,000 parts per ListParts page
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,65 @@ def _gb_seconds(ms: float, memory_mb: int) -> float:
 
 
 @dataclass(frozen=True)
+class LargeUpload:
+    """The requests one large multipart upload makes, as the API plans its parts."""
+
+    size: int
+    configured_part_size: int  # template.yaml's PartSize
+    part_size: int  # as planned for this size
+    part_count: int
+    parts_per_sign_request: int = 1  # pessimistic: the page signs each part just before sending
+
+    @property
+    def sign_requests(self) -> int:
+        return -(-self.part_count // self.parts_per_sign_request)
+
+    @property
+    def list_pages(self) -> int:
+        return -(-self.part_count // LIST_PARTS_PAGE)
+
+    @property
+    def api_requests(self) -> int:
+        return 1 + self.sign_requests + 1  # POST /file, the signing, POST /file/{id}/complete
+
+    @property
+    def s3_put_class(self) -> int:  # Create, every UploadPart, ListParts pages, Complete
+        return 1 + self.part_count + self.list_pages + 1
+
+    @property
+    def s3_get_class(self) -> int:
+        return 2  # HeadObject after the completion, and the event handler's
+
+    @property
+    def api_cost(self) -> float:
+        return self.api_requests * API_REST_PER_MILLION / 1e6
+
+    @property
+    def lambda_request_cost(self) -> float:
+        return (self.api_requests + 1) * LAMBDA_REQUEST_PER_MILLION / 1e6
+
+    @property
+    def s3_cost(self) -> float:
+        puts = self.s3_put_class * S3_PUT_PER_THOUSAND / 1e3
+        return puts + self.s3_get_class * S3_GET_PER_THOUSAND / 1e3
+
+    @property
+    def cost(self) -> float:
+        return self.api_cost + self.lambda_request_cost + self.s3_cost
+
+
+def large_upload(size: int = LARGE_UPLOAD_BYTES) -> LargeUpload:
+    """A ``size``-byte upload planned as the API plans it (filestore/parts.py) from the template."""
+    if str(SOURCE_DIR) not in sys.path:
+        sys.path.insert(0, str(SOURCE_DIR))
+    from filestore.parts import plan_parts
+
+    configured = int(stack_model().parameters["PartSize"])
+    plan = plan_parts(size, configured)
+    return LargeUpload(size, configured, plan.part_size, plan.part_count)
+
+
+@dataclass(frozen=True)
 class CostOnPaper:
     """What one million uploads, and reading them back once, would cost on AWS."""
 
@@ -118,6 +180,7 @@ class CostOnPaper:
     architecture: str
     upload: Bill
     read_back: Bill
+    large: LargeUpload
 
     def price_lines(self, bill: Bill, pessimistic: bool = False) -> list[PriceLine]:
         gb_seconds = bill.gb_seconds_pessimistic if pessimistic else bill.gb_seconds
@@ -167,4 +230,5 @@ def measure(flow: HandlerDurations, batch: BatchInfo) -> CostOnPaper:
         architecture=lambda_architecture(),
         upload=_bill(UPLOAD_STEPS, profiles, memory_mb),
         read_back=_bill(READ_BACK_STEPS, profiles, memory_mb),
+        large=large_upload(),
     )

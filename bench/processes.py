@@ -49,9 +49,9 @@ def run_checked(
 @contextmanager
 def serving(
     command: Sequence[str], probe_url: str, what: str, env: Mapping[str, str] | None = None
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run the server ``command`` in its own process group while the block runs, from the moment
-    ``probe_url`` answers any HTTP request."""
+    ``probe_url`` answers any HTTP request; the block gets the server's process."""
     process = subprocess.Popen(
         list(command),
         env=None if env is None else dict(env),
@@ -74,7 +74,7 @@ def serving(
                         f"the {what} did not answer within {SERVER_START_SECONDS:.0f} s"
                     ) from None
                 time.sleep(0.05)
-        yield
+        yield process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)

@@ -16,7 +16,9 @@ from bench.event_delay import EventDelay
 from bench.expiry_cost import ExpiryCost
 from bench.gateway_overhead import GatewayOverhead
 from bench.handler_durations import FLOW, HandlerDurations, HandlerProfile
+from bench.multipart_upload import MultipartUpload
 from bench.package_size import PackageSize
+from bench.render_multipart import large_upload_lines, multipart_words
 from bench.runner import Measured, RunInfo
 from bench.startup import StartupFigure
 from bench.stats import median, percentile, ratio
@@ -394,6 +396,12 @@ def _upload_path(figure: UploadPath) -> Section:
     )
 
 
+@figure_section.register
+def _multipart_upload(figure: MultipartUpload) -> Section:
+    words = multipart_words(figure)
+    return Section(words.target, words.measured, Outcome.INFO, words.how, words.details)
+
+
 def _delay_row(label: str, seconds: Sequence[float]) -> str:
     ms = [sample * 1000 for sample in seconds]
     return (
@@ -760,6 +768,8 @@ def _cost_on_paper(figure: CostOnPaper) -> Section:
             "one download each):",
             "",
             *_bill_tables(figure, figure.read_back),
+            "",
+            *large_upload_lines(figure.large),
         ),
     )
 

@@ -21,6 +21,7 @@ from bench import (
     expiry_cost,
     gateway_overhead,
     handler_durations,
+    multipart_upload,
     package_size,
     startup,
     stored_startup,
@@ -75,6 +76,11 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure("API throughput", throughput.ThroughputFigure, lambda s, _: throughput.measure(s)),
     Figure("Upload path", upload_path.UploadPath, lambda s, _: upload_path.measure(s)),
+    Figure(
+        "Multipart upload",
+        multipart_upload.MultipartUpload,
+        lambda s, _: multipart_upload.measure(s),
+    ),
     Figure("S3 event delay", event_delay.EventDelay, lambda s, _: event_delay.measure(s)),
     Figure("Cold start", cold_start.ColdStart, lambda s, _: cold_start.measure(s)),
     Figure(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 MAX_PRESIGN_SECONDS = 604_800  # SigV4 presigned URLs live at most seven days
+MIN_PART_SIZE = 5 * 1024**2  # S3: every part but the last holds at least 5 MiB
+MAX_PART_SIZE = 5 * 1024**3  # S3: no part (and no single PUT) holds more than 5 GiB
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0"})
 
@@ -28,6 +30,8 @@ class Settings:
     allowed_types: tuple[str, ...]
     allowed_origin: str
     upload_timeout: int
+    multipart_threshold: int
+    part_size: int
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -43,6 +47,10 @@ class Settings:
             allowed_types=_patterns(environ, "ALLOWED_TYPES"),
             allowed_origin=_text(environ, "ALLOWED_ORIGIN"),
             upload_timeout=_integer(environ, "UPLOAD_TIMEOUT", minimum=1),
+            multipart_threshold=_integer(
+                environ, "MULTIPART_THRESHOLD", minimum=MIN_PART_SIZE, maximum=MAX_PART_SIZE
+            ),
+            part_size=_integer(environ, "PART_SIZE", minimum=MIN_PART_SIZE, maximum=MAX_PART_SIZE),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -18,3 +18,12 @@ def create_backend() -> WSGIApplication:
     from moto.moto_server.werkzeug_app import create_backend_app
 
     return cast("WSGIApplication", create_backend_app("s3"))
+
+
+def s3_models() -> Any:
+    """moto's S3 backend object (its buckets, keys and uploads) behind ``create_backend``'s app."""
+    from moto.s3.models import s3_backends
+
+    from local_stack.account import ACCOUNT_ID
+
+    return s3_backends[ACCOUNT_ID]["aws"]

@@ -1,8 +1,8 @@
 """The local S3 endpoint: a WSGI app that checks each request as S3 does, then runs it on moto.
 
-A little over 400 lines on purpose: the request's path through S3 (CORS preflight, SigV4,
-body checks, the backend under its key lock, the journal, the event, the response headers)
-reads in order in one class; each step's rules live in auth, payload, cors, errors, journal.
+The request's path through S3 (CORS preflight, SigV4, body checks, the backend or a multipart
+step under its key lock, the journal, the event, the response headers) reads in order in one
+class; each step's rules live in auth, payload, multipart, cors, errors, journal, forwarding.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import dataclasses
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree
 
-from local_stack.s3 import cors, errors, journal
+from local_stack.s3 import checksums, cors, errors, forwarding, journal, multipart
 from local_stack.s3.auth import QUERY_AUTH_PARAMS, Principal, SigV4Authenticator
+from local_stack.s3.forwarding import BackendResponse, call_backend, internal_error
 from local_stack.s3.journal import ObjectJournal
 from local_stack.s3.locks import KeyLocks
 from local_stack.s3.notifications import (
@@ -39,7 +39,14 @@ logger = logging.getLogger(__name__)
 # Query parameters that carry authentication (or botocore's operation hint), not a sub-resource.
 _NON_RESOURCE_QUERY = frozenset({*QUERY_AUTH_PARAMS, "X-Amz-Security-Token", "x-id"})
 # Response headers of moto's Flask app that S3 does not send (CORS comes from the bucket here).
-_DROPPED_BACKEND_HEADERS = ("access-control-", "vary", "x-amzn-requestid", "server")
+# moto also echoes the x-amz-sdk-checksum-algorithm a key was stored with, which S3 never sends.
+_DROPPED_BACKEND_HEADERS = (
+    "access-control-",
+    "vary",
+    "x-amzn-requestid",
+    "server",
+    "x-amz-sdk-checksum-algorithm",
+)
 _DEFAULT_CONFIGURATION_ID = "ObjectCreatedEvents"
 _HOST_ID = re.compile(rb"<HostId>[^<]*</HostId>")
 
@@ -56,32 +63,6 @@ class BucketSettings:
     public: bool = False  # anonymous GET/HEAD of objects allowed (a public-read bucket policy)
     object_created_events: bool = True  # emit s3:ObjectCreated:* records for this bucket
     configuration_id: str = _DEFAULT_CONFIGURATION_ID  # the notification's configurationId
-
-
-@dataclasses.dataclass
-class _BackendResponse:
-    status: str
-    headers: list[tuple[str, str]]
-    body: Iterable[bytes]
-
-    @property
-    def status_code(self) -> int:
-        return int(self.status.split(" ", 1)[0])
-
-    def header(self, name: str) -> str | None:
-        lower = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lower), None)
-
-    def read(self) -> bytes:
-        """Consume (and close) the body; only for the small XML bodies the endpoint inspects."""
-        try:
-            data = b"".join(self.body)
-        finally:
-            close = getattr(self.body, "close", None)
-            if close is not None:
-                close()
-        self.body = [data]
-        return data
 
 
 class S3Endpoint:
@@ -134,9 +115,13 @@ class S3Endpoint:
             answer["Content-Length"] = "0"
             start_response("200 OK", list(answer.items()))
             return [b""]
+        body: ReceivedBody | None = None
         try:
             principal = self._authenticator.authenticate(request)
             self._authorize(request, principal, settings)
+            operation = multipart.operation(request)
+            if operation == "UploadPart":
+                multipart.check_part(request)
             forwarded, body = self._forwarded_environ(environ, request)
             if "HTTP_AUTHORIZATION" not in forwarded:
                 # The request passed authentication above (a presigned URL, or an anonymous read
@@ -146,10 +131,17 @@ class S3Endpoint:
                 # SignatureDoesNotMatch for a missing key instead of NoSuchKey), so the request
                 # is marked as already checked.
                 forwarded = {**forwarded, "HTTP_AUTHORIZATION": self._internal_authorization()}
-            response = self._run(forwarded, request, body)
-            created = self._created_object(forwarded, request, principal, body, response)
+            if operation == "ListParts":
+                # moto pages ListParts by list index and drops part checksums: answered here.
+                response, created = multipart.list_parts(request), None
+            else:
+                response = self._run(forwarded, request, body, operation)
+                created = self._created_object(forwarded, request, principal, body, response)
         except errors.S3Error as err:
             return self._error(err, request, rules, request_id, host_id, start_response)
+        finally:
+            if body is not None:
+                body.close()  # moto has read it (and keeps its own copy)
         headers = self._response_headers(response, request, rules, request_id, host_id)
         start_response(response.status, headers)
         if created is not None and settings is not None and settings.object_created_events:
@@ -183,21 +175,27 @@ class S3Endpoint:
         completing = request.method == "POST" and request.has_query("uploadId")
         body = read_body(environ, request.method, request.headers, body_checksums=not completing)
         forwarded: dict[str, Any] = dict(environ)
-        forwarded["wsgi.input"] = io.BytesIO(body.data)
-        forwarded["CONTENT_LENGTH"] = str(len(body.data))
+        forwarded["wsgi.input"] = body.file
+        forwarded["CONTENT_LENGTH"] = str(body.size)
         forwarded.pop("HTTP_TRANSFER_ENCODING", None)
         for name in body.drop_headers:
-            forwarded.pop(_environ_name(name), None)
+            forwarded.pop(forwarding.environ_name(name), None)
         for name, value in body.set_headers.items():
-            forwarded[_environ_name(name)] = value
+            forwarded[forwarding.environ_name(name)] = value
         return forwarded, body
 
     def _run(
-        self, environ: WSGIEnvironment, request: ReceivedRequest, body: ReceivedBody | None
-    ) -> _BackendResponse:
+        self,
+        environ: WSGIEnvironment,
+        request: ReceivedRequest,
+        body: ReceivedBody | None,
+        operation: str | None,
+    ) -> BackendResponse:
         conditional = bool(request.key) and request.method in ("PUT", "POST")
         conditional = conditional and (
-            "if-none-match" in request.headers or "if-match" in request.headers
+            "if-none-match" in request.headers
+            or "if-match" in request.headers
+            or operation == "CompleteMultipartUpload"
         )
         journaled = self._journal is not None and request.method in ("PUT", "POST", "DELETE")
         # Thread safety: moto checks If-None-Match and then writes, without a lock; holding a
@@ -205,54 +203,37 @@ class S3Endpoint:
         # one key take turns, so only one "If-None-Match: *" upload can succeed. A journaled
         # write holds it until the disk agrees with moto, so two writes never keep stale state.
         lock: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-        if journaled and request.key:
+        if (journaled or operation == "UploadPart") and request.key:
             lock = self._key_locks.hold(*journal.lock_name(request))
         elif conditional:
             lock = self._key_locks.hold(request.bucket, request.key)
         with lock:
-            response = self._call_backend(environ)
-            if journaled and self._journal is not None and 200 <= response.status_code < 300:
-                response.read()  # moto has finished the write once its answer is read whole
-                data = body.data if body is not None else b""
+            if operation in ("UploadPart", "CompleteMultipartUpload") and body is not None:
+                response = multipart.run(request, body, operation)
+            else:
+                response = call_backend(self._backend, environ)
+            if not 200 <= response.status_code < 300:
+                return response
+            response.read()  # moto has finished the write once its answer is read whole
+            plain_put = request.method == "PUT" and not _resources(request)
+            copying = "x-amz-copy-source" in request.headers
+            if body is not None and (operation == "UploadPart" or plain_put) and not copying:
+                response.headers += checksums.keep(request, body, part=operation == "UploadPart")
+            if journaled and self._journal is not None:
+                data = body.read_small() if body is not None and not request.key else b""
                 try:
                     journal.record_write(self._journal, request, data, self._key_locks)
                 except Exception as err:
                     # moto applied the write but the disk does not have it: never answer 2xx.
                     logger.exception("The S3 journal could not keep %s", request.key or "a write")
-                    raise errors.S3Error(
-                        500, "InternalError", "We encountered an internal error. Please try again."
-                    ) from err
+                    raise internal_error() from err
             return response
-
-    def _call_backend(self, environ: WSGIEnvironment) -> _BackendResponse:
-        captured: dict[str, Any] = {}
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], object]:
-            captured["status"] = status
-            captured["headers"] = list(headers)
-            return lambda _data: None
-
-        try:
-            result = self._backend(environ, start_response)
-            body: Iterable[bytes] = result
-            if "status" not in captured:  # a lazy app starts the response on first iteration
-                iterator = iter(result)
-                first = next(iterator, b"")
-                body = _Chained(first, iterator, result)
-        except Exception as err:
-            logger.exception("The S3 backend failed")
-            raise errors.S3Error(
-                500, "InternalError", "We encountered an internal error. Please try again."
-            ) from err
-        return _BackendResponse(captured["status"], captured["headers"], body)
 
     # Responses -------------------------------------------------------------------------------
 
     def _response_headers(
         self,
-        response: _BackendResponse,
+        response: BackendResponse,
         request: ReceivedRequest,
         rules: list[dict[str, Any]],
         request_id: str,
@@ -274,6 +255,10 @@ class S3Endpoint:
         if request.method not in ("GET", "HEAD") and response.header("content-length") == "0":
             # moto labels empty answers text/html; S3 sends no Content-Type for them.
             headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 206):
+            kept = checksums.stored_headers(request)
+            headers = [(n, v) for n, v in headers if n.lower() not in kept]
+            headers.extend(kept.items())
         headers.extend(self._id_headers(request_id, host_id).items())
         headers.extend(cors.response_headers(rules, request.headers, request.method).items())
         return headers
@@ -312,11 +297,11 @@ class S3Endpoint:
         request: ReceivedRequest,
         principal: Principal,
         body: ReceivedBody | None,
-        response: _BackendResponse,
+        response: BackendResponse,
     ) -> CreatedObject | None:
         if not request.key or not 200 <= response.status_code < 300:
             return None
-        resources = {name for name, _ in request.query} - _NON_RESOURCE_QUERY
+        resources = _resources(request)
         if request.method == "PUT" and not resources and body is not None:
             copying = "x-amz-copy-source" in request.headers
             event_name = "ObjectCreated:Copy" if copying else "ObjectCreated:Put"
@@ -324,13 +309,13 @@ class S3Endpoint:
             event_name = "ObjectCreated:CompleteMultipartUpload"
         else:
             return None
-        size = len(body.data) if body is not None else 0
+        size = body.size if body is not None else 0
         etag = response.header("etag")
         version_id = response.header("x-amz-version-id")
         if event_name != "ObjectCreated:Put":
             # AWS parity: CopyObject and CompleteMultipartUpload can fail with status 200 and an
             # <Error> body; only a real success creates an object.
-            if _is_error_document(response.read()):
+            if forwarding.is_error_document(response.read()):
                 return None
             head = self._head(environ)
             if head is None:
@@ -351,7 +336,7 @@ class S3Endpoint:
             version_id=None if version_id in (None, "null") else version_id,
         )
 
-    def _head(self, environ: WSGIEnvironment) -> _BackendResponse | None:
+    def _head(self, environ: WSGIEnvironment) -> BackendResponse | None:
         head: dict[str, Any] = {
             name: value
             for name, value in environ.items()
@@ -366,7 +351,7 @@ class S3Endpoint:
             HTTP_AUTHORIZATION=self._internal_authorization(),
         )
         head["wsgi.input"] = io.BytesIO(b"")
-        response = self._call_backend(head)
+        response = call_backend(self._backend, head)
         response.read()
         return response if response.status_code == 200 else None
 
@@ -397,33 +382,6 @@ class S3Endpoint:
             logger.exception("The ObjectCreated event of %s could not be queued", created.key)
 
 
-def _environ_name(header: str) -> str:
-    upper = header.upper().replace("-", "_")
-    return upper if upper in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{upper}"
-
-
-def _is_error_document(data: bytes) -> bool:
-    if b"<Error>" not in data:
-        return False
-    try:
-        return ElementTree.fromstring(data).tag == "Error"  # noqa: S314 - moto's own XML
-    except ElementTree.ParseError:
-        return False
-
-
-class _Chained:
-    """A WSGI body whose first chunk was already pulled; ``close`` reaches the original."""
-
-    def __init__(self, first: bytes, rest: Iterator[bytes], original: Iterable[bytes]) -> None:
-        self._first = first
-        self._rest = rest
-        self._original = original
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self._first
-        yield from self._rest
-
-    def close(self) -> None:
-        close = getattr(self._original, "close", None)
-        if close is not None:
-            close()
+def _resources(request: ReceivedRequest) -> set[str]:
+    """The sub-resources a request names (``uploadId``, ``tagging``...), not its auth query."""
+    return {name for name, _ in request.query} - _NON_RESOURCE_QUERY

@@ -132,3 +132,62 @@ def not_implemented(header: str) -> S3Error:
         "A header you provided implies functionality that is not implemented",
         (("Header", header),),
     )
+
+
+def no_such_upload(upload_id: str) -> S3Error:
+    return S3Error(
+        404,
+        "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may "
+        "have been aborted or completed.",
+        (("UploadId", upload_id),),
+    )
+
+
+def invalid_part(upload_id: str, number: int, etag: str) -> S3Error:
+    return S3Error(
+        400,
+        "InvalidPart",
+        "One or more of the specified parts could not be found.  The part may not have been "
+        "uploaded, or the specified entity tag may not have matched the part's entity tag.",
+        (("UploadId", upload_id), ("PartNumber", str(number)), ("ETag", etag)),
+    )
+
+
+def invalid_part_order() -> S3Error:
+    return S3Error(
+        400,
+        "InvalidPartOrder",
+        "The list of parts was not in ascending order. Parts must be ordered by part number.",
+    )
+
+
+def entity_too_small(size: int, minimum: int, number: int, etag: str) -> S3Error:
+    return S3Error(
+        400,
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed object size.",
+        (
+            ("ProposedSize", str(size)),
+            ("MinSizeAllowed", str(minimum)),
+            ("PartNumber", str(number)),
+            ("ETag", etag),
+        ),
+    )
+
+
+def malformed_xml() -> S3Error:
+    return S3Error(
+        400,
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
+
+
+def precondition_failed(condition: str) -> S3Error:
+    return S3Error(
+        412,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        (("Condition", condition),),
+    )

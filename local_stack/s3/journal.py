@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from local_stack.account import ACCOUNT_ID
 from local_stack.datastore import Transaction, open_database, sync_directory, write_file_durably
+from local_stack.s3.backend import s3_models as _s3_backend
 from local_stack.s3.locks import KeyLocks
 from local_stack.s3.request import ReceivedRequest
 
@@ -47,12 +47,6 @@ CREATE TABLE IF NOT EXISTS parts (
 """
 # A FakeKey's attributes that are not data: its open buffer and its lock.
 _LIVE_ATTRIBUTES = ("_value_buffer", "lock")
-
-
-def _s3_backend() -> Any:
-    from moto.s3.models import s3_backends
-
-    return s3_backends[ACCOUNT_ID]["aws"]
 
 
 class ObjectJournal:

@@ -2,47 +2,45 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-from botocore import httpchecksum
+from typing import IO, Any
 
 from local_stack.s3 import errors
 from local_stack.s3.auth import STREAMING_SIGNED_PAYLOADS
+from local_stack.s3.checksums import CHECKSUM_ALGORITHMS, BodyDigests
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _CHECKSUM_HEADER = re.compile(r"^x-amz-checksum-([a-z0-9]+)$")
-# The algorithms S3 names in x-amz-checksum-<algorithm> (other x-amz-checksum-* are settings).
-CHECKSUM_ALGORITHMS = frozenset(
-    {"crc32", "crc32c", "crc64nvme", "sha1", "sha256", "sha512", "md5", "xxhash64", "xxhash3"}
-    | {"xxhash128"}
-)
-
-
-class _Checksum(Protocol):
-    def update(self, chunk: bytes) -> None: ...
-    def b64digest(self) -> str: ...
-
-
-def _checksum_classes() -> Mapping[str, Callable[[], _Checksum]]:
-    # botocore's own checksum implementations (CRC32, SHA1, SHA256; CRC32C/CRC64NVME with awscrt).
-    classes: Mapping[str, Callable[[], _Checksum]] = getattr(httpchecksum, "_CHECKSUM_CLS", {})
-    return classes
+_CHUNK = 1024 * 1024
+# Bodies up to this size stay in memory; larger ones are spooled to a temporary file.
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
 @dataclass
 class ReceivedBody:
-    """The body to hand to the backend, and header changes that go with it."""
+    """The checked body to hand to the backend (a file at offset 0), and header changes."""
 
-    data: bytes
+    file: IO[bytes]
+    size: int
     set_headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> value
     drop_headers: tuple[str, ...] = ()
+    checksums: dict[str, str] = field(default_factory=dict)  # verified: algorithm -> base64
+
+    def read_small(self) -> bytes:
+        """The whole body, for the small XML bodies the endpoint itself parses."""
+        self.file.seek(0)
+        data = self.file.read()
+        self.file.seek(0)
+        return data
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _content_length(environ: Mapping[str, Any]) -> int | None:
@@ -54,6 +52,15 @@ def _content_length(environ: Mapping[str, Any]) -> int | None:
     return int(raw)
 
 
+def _declared_checksums(headers: Mapping[str, str]) -> dict[str, str]:
+    declared = {}
+    for name, value in headers.items():
+        match = _CHECKSUM_HEADER.match(name)
+        if match and match.group(1) in CHECKSUM_ALGORITHMS:
+            declared[match.group(1)] = value
+    return declared
+
+
 def read_body(
     environ: Mapping[str, Any],
     method: str,
@@ -63,71 +70,65 @@ def read_body(
 ) -> ReceivedBody:
     """Read exactly the body the client sent and check it as S3 does before storing anything.
 
-    ``body_checksums`` is False where x-amz-checksum-* headers describe something else than the
-    body (CompleteMultipartUpload's full-object checksum).
+    The body streams through the digests into a spooled file: it is never held whole in memory
+    (beyond ``_SPOOL_IN_MEMORY``). ``body_checksums`` is False where x-amz-checksum-* headers
+    describe something else than the body (CompleteMultipartUpload's whole-object checksum).
     """
     length = _content_length(environ)
     stream = environ["wsgi.input"]
     chunked_transfer = "chunked" in headers.get("transfer-encoding", "").lower()
-    if length is None:
-        if chunked_transfer and environ.get("wsgi.input_terminated"):
-            data = stream.read()
-        elif method == "PUT":
-            # AWS parity: S3 refuses a PUT without Content-Length (411), unlike many servers.
-            raise errors.missing_content_length()
-        else:
-            data = b""
-    else:
-        data = stream.read(length) if length else b""
-        # AWS parity: fewer bytes than Content-Length is refused with IncompleteBody.
-        if len(data) != length:
-            raise errors.incomplete_body()
-
     declared = headers.get("x-amz-content-sha256")
-    body = ReceivedBody(data=data)
-    if declared is None or declared == UNSIGNED_PAYLOAD:
-        pass
-    elif declared == STREAMING_UNSIGNED_TRAILER:
-        body = _decode_aws_chunked(data, headers)
-    elif declared in STREAMING_SIGNED_PAYLOADS:
+    aws_chunked = declared == STREAMING_UNSIGNED_TRAILER
+    if declared in STREAMING_SIGNED_PAYLOADS:
         # Chunk signatures are not verified here, so the upload is refused rather than trusted.
         raise errors.not_implemented("x-amz-content-sha256")
-    elif _SHA256_HEX.match(declared):
-        computed = hashlib.sha256(data).hexdigest()
-        if computed != declared:
-            raise errors.content_sha256_mismatch(declared, computed)
-    else:
+    hex_declared = declared is not None and bool(_SHA256_HEX.match(declared))
+    if declared not in (None, UNSIGNED_PAYLOAD, STREAMING_UNSIGNED_TRAILER) and not hex_declared:
         raise errors.invalid_argument(
             "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
             "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, "
             "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, "
             "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
             "x-amz-content-sha256",
-            declared,
+            declared or "",
         )
-    if body_checksums:
-        for name, value in {**headers, **body.set_headers}.items():
-            match = _CHECKSUM_HEADER.match(name)
-            if match and match.group(1) in CHECKSUM_ALGORITHMS:
-                # AWS parity: S3 verifies every declared checksum (header or trailer) of a body.
-                verify_checksum(match.group(1), value, body.data)
+    checked = _declared_checksums(headers) if body_checksums and not aws_chunked else {}
+    digests = BodyDigests(hex_declared, checked)
+    if length is None and not (chunked_transfer and environ.get("wsgi.input_terminated")):
+        if method == "PUT":
+            # AWS parity: S3 refuses a PUT without Content-Length (411), unlike many servers.
+            raise errors.missing_content_length()
+        length = 0
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 - handed on
+    size = 0
+    try:
+        while length is None or size < length:
+            chunk = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
+            if not chunk:
+                break
+            digests.update(chunk)
+            spool.write(chunk)
+            size += len(chunk)
+        # AWS parity: fewer bytes than Content-Length is refused with IncompleteBody.
+        if length is not None and size != length:
+            raise errors.incomplete_body()
+        if hex_declared and digests.content_sha256() != declared:
+            raise errors.content_sha256_mismatch(declared or "", digests.content_sha256())
+        verified = digests.verify()  # AWS parity: S3 verifies every declared checksum of a body
+        spool.seek(0)
+        body = ReceivedBody(file=spool, size=size, checksums=verified)
+        if aws_chunked:
+            body = _decode_aws_chunked(body.read_small(), headers)
+            spool.close()
+            if body_checksums:
+                trailed = _declared_checksums({**headers, **body.set_headers})
+                decoded = BodyDigests(False, trailed)
+                decoded.update(body.read_small())
+                body.checksums = decoded.verify()
+    except BaseException:
+        spool.close()
+        raise
     return body
-
-
-def verify_checksum(algorithm: str, expected: str, data: bytes) -> None:
-    """Refuse the body when a declared ``x-amz-checksum-<algorithm>`` does not match it."""
-    checksum_class = _checksum_classes().get(algorithm)
-    if checksum_class is None:
-        # Unknown here (e.g. CRC32C without awscrt): cannot check it, so refuse it.
-        raise errors.not_implemented(f"x-amz-checksum-{algorithm}")
-    checksum = checksum_class()
-    checksum.update(data)
-    if checksum.b64digest() != expected:
-        raise errors.S3Error(
-            400,
-            "BadDigest",
-            f"The {algorithm.upper()} you specified did not match the calculated checksum.",
-        )
 
 
 def _decode_aws_chunked(data: bytes, headers: Mapping[str, str]) -> ReceivedBody:
@@ -177,4 +178,9 @@ def _decode_aws_chunked(data: bytes, headers: Mapping[str, str]) -> ReceivedBody
         set_headers["content-encoding"] = ", ".join(encoding)
     else:
         drop.append("content-encoding")
-    return ReceivedBody(data=decoded, set_headers=set_headers, drop_headers=tuple(drop))
+    return ReceivedBody(
+        file=io.BytesIO(decoded),
+        size=len(decoded),
+        set_headers=set_headers,
+        drop_headers=tuple(drop),
+    )

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request
 
 from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.config import DEFAULT_HOST, DEFAULT_S3_PORT, DEFAULT_WEB_PORT
+from local_stack.testing.checksums import sha256_b64
 from local_stack.testing.clients import local_s3_client
 
 if TYPE_CHECKING:
@@ -205,6 +206,32 @@ class LocalS3:
         )
         headers = {"Content-Type": content_type, "Content-Length": str(size), "If-None-Match": "*"}
         return url, headers
+
+    def start_multipart(self, key: str, content_type: str = "application/zip") -> str:
+        """CreateMultipartUpload as Filestore's API creates it (SHA-256 part checksums)."""
+        return self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
+        )["UploadId"]
+
+    def presigned_part(
+        self, key: str, upload_id: str, number: int, data: bytes, expires: int = 300
+    ) -> tuple[str, dict[str, str]]:
+        """An UploadPart URL signing the part's Content-Length and SHA-256, and its headers."""
+        checksum = sha256_b64(data)
+        url = self.client.generate_presigned_url(
+            "upload_part",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "UploadId": upload_id,
+                "PartNumber": number,
+                "ContentLength": len(data),
+                "ChecksumSHA256": checksum,
+            },
+            ExpiresIn=expires,
+            HttpMethod="PUT",
+        )
+        return url, {"Content-Length": str(len(data)), "x-amz-checksum-sha256": checksum}
 
     def presigned_get(self, key: str, expires: int = 300, **params: Any) -> str:
         return self.client.generate_presigned_url(

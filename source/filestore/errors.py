@@ -56,6 +56,27 @@ class TypeNotAllowed(FilestoreError):
     code = "TypeNotAllowed"
 
 
+class InvalidChecksum(FilestoreError):
+    """A ``checksum_sha256`` is not the base64 of a 32-byte SHA-256 digest (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "InvalidChecksum"
+
+
+class ChecksumNotForMultipart(FilestoreError):
+    """A whole-file checksum for a multipart upload, which S3 cannot verify (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "ChecksumNotForMultipart"
+
+
+class InvalidPartNumber(FilestoreError):
+    """A part number outside 1..part_count of the file's plan (400)."""
+
+    status = HTTPStatus.BAD_REQUEST
+    code = "InvalidPartNumber"
+
+
 class NotInThisMode(FilestoreError):
     """The route does not apply in this deployment's mode: PUT /files with StoreOnLoad (400)."""
 
@@ -103,6 +124,41 @@ class ChangedDuringRevert(FilestoreError):
 
     status = HTTPStatus.CONFLICT
     code = "ChangedDuringRevert"
+
+
+class FileDeleted(FilestoreError):
+    """The file is deleted (reverted, expired or by an admin): no parts, no completion (409)."""
+
+    status = HTTPStatus.CONFLICT
+    code = "FileDeleted"
+
+
+class NotMultipart(FilestoreError):
+    """The file is a single upload (one presigned PUT): it has no parts (409)."""
+
+    status = HTTPStatus.CONFLICT
+    code = "NotMultipart"
+
+
+class AlreadyUploaded(FilestoreError):
+    """The multipart upload is complete: its parts can no longer be signed or listed (409)."""
+
+    status = HTTPStatus.CONFLICT
+    code = "AlreadyUploaded"
+
+
+class IncompleteUpload(FilestoreError):
+    """S3 lacks a planned part, or holds one of another size: nothing was completed (409)."""
+
+    status = HTTPStatus.CONFLICT
+    code = "IncompleteUpload"
+
+
+class UploadAborted(FilestoreError):
+    """S3 no longer knows the multipart upload (its lifecycle rule aborted it) (409)."""
+
+    status = HTTPStatus.CONFLICT
+    code = "UploadAborted"
 
 
 class UnusableEvent(Exception):

@@ -28,6 +28,13 @@ class Status(StrEnum):
     DELETED = "deleted"
 
 
+class UploadKind(StrEnum):
+    """How a file's bytes reach S3: one presigned PUT, or a multipart upload the API completes."""
+
+    SINGLE = "single"
+    MULTIPART = "multipart"
+
+
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 UTC to the second with a ``Z``: ``2026-01-31T12:00:00Z``."""
     return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
@@ -60,6 +67,13 @@ class FileRecord:
     expiry_shard: int | None = None
     expire_at: int | None = None
     rejected: str | None = None  # why the content check removed the file; None otherwise
+    upload_id: str | None = None  # the S3 multipart upload's id; None for a single PUT
+    part_size: int | None = None  # bytes per part (the last may be smaller); multipart only
+    checksum_sha256: str | None = None  # base64; a multipart object's carries S3's "-N"
+
+    @property
+    def upload_kind(self) -> UploadKind:
+        return UploadKind.SINGLE if self.upload_id is None else UploadKind.MULTIPART
 
     @property
     def status(self) -> Status:
@@ -93,6 +107,11 @@ class FileRecord:
         if self.expiry_shard is not None and self.expire_at is not None:
             item["expiry_shard"] = {"N": str(self.expiry_shard)}
             item["expire_at"] = {"N": str(self.expire_at)}
+        if self.upload_id is not None and self.part_size is not None:
+            item["upload_id"] = {"S": self.upload_id}
+            item["part_size"] = {"N": str(self.part_size)}
+        if self.checksum_sha256 is not None:
+            item["checksum_sha256"] = {"S": self.checksum_sha256}
         return item
 
     @classmethod
@@ -129,4 +148,7 @@ class FileRecord:
             expiry_shard=number("expiry_shard"),
             expire_at=number("expire_at"),
             rejected=text("rejected"),
+            upload_id=text("upload_id"),
+            part_size=number("part_size"),
+            checksum_sha256=text("checksum_sha256"),
         )

@@ -114,6 +114,7 @@ class FileRepository:
         content_type: str,
         now: datetime,
         store: bool,
+        checksum_sha256: str | None = None,
         rejected: str | None = None,
     ) -> WriteOutcome:
         """Record the upload S3 reported (and, in store-on-upload mode, store the file).
@@ -126,6 +127,9 @@ class FileRepository:
             ":type": {"S": content_type},
         }
         expression = "SET uploaded_at = :now, #size = :size, #type = :type"
+        if checksum_sha256 is not None:
+            expression += ", checksum_sha256 = :checksum"
+            values[":checksum"] = {"S": checksum_sha256}
         if rejected is not None:
             expression += ", deleted_at = :now, rejected = :reason"
             values[":reason"] = {"S": rejected}
@@ -140,6 +144,18 @@ class FileRepository:
             ),
             values=values,
             names={"#size": "size", "#type": "type"},
+        )
+
+    def extend_expiry(self, file_id: str, *, expire_at: int, token_hash: str) -> WriteOutcome:
+        """Move a pending, expiring file's ``expire_at`` (its upload made progress)."""
+        return self._update(
+            file_id,
+            "SET expire_at = :expire_at",
+            condition=(
+                "attribute_exists(expire_at) AND attribute_not_exists(uploaded_at)"
+                " AND attribute_not_exists(deleted_at) AND revert_token_hash = :token_hash"
+            ),
+            values={":expire_at": {"N": str(expire_at)}, ":token_hash": {"S": token_hash}},
         )
 
     def mark_stored(self, file_id: str, *, now: datetime) -> WriteOutcome:
@@ -170,6 +186,9 @@ class FileRepository:
             conditions.append("revert_token_hash = :token_hash")
             values[":token_hash"] = {"S": token_hash}
         if expired:
+            # Due still: a part signing since the index was read moves expire_at on.
+            conditions.append("expire_at <= :due")
+            values[":due"] = {"N": str(int(now.timestamp()))}
             expression += ", expired = :expired"
             values[":expired"] = {"BOOL": True}
         return self._update(file_id, expression, condition=" AND ".join(conditions), values=values)

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
-    from filestore.models import FileId, FileRecord
+    from filestore.models import FileId, FileRecord, Status, UploadKind
+    from filestore.parts import HeldPart, PartPlan
     from filestore.storage import PresignedUpload
 
 
@@ -24,16 +25,50 @@ class ClientConfig:
     url_expiration: int
     max_name_length: int
     max_batch_size: int
+    multipart_threshold: int
+    part_size: int
 
 
 @dataclass(frozen=True)
 class Upload:
-    """POST /file: a pending file, where to PUT its bytes, and the token that reverts it."""
+    """POST /file: a pending file, how its bytes reach S3, and the token that reverts it.
+
+    A single upload carries its presigned PUT (``request``) and ``expires_at`` is the URL's
+    expiry; a multipart upload carries its ``plan`` and ``expires_at`` is when the pending file
+    expires unless a part signing moves it on.
+    """
 
     file_id: FileId
-    request: PresignedUpload
+    kind: UploadKind
     expires_at: datetime
     revert_token: str
+    request: PresignedUpload | None = None
+    plan: PartPlan | None = None
+
+
+@dataclass(frozen=True)
+class PartUpload:
+    """POST /file/{id}/parts: one part's presigned UploadPart."""
+
+    number: int
+    request: PresignedUpload
+
+
+@dataclass(frozen=True)
+class HeldParts:
+    """GET /file/{id}/parts: the parts S3 holds, in part-number order."""
+
+    parts: tuple[HeldPart, ...]
+
+
+@dataclass(frozen=True)
+class CompletedUpload:
+    """POST /file/{id}/complete: the file, now uploaded (or stored in store-on-upload mode), or
+    deleted with the content check's reason in ``rejected``."""
+
+    file_id: FileId
+    status: Status
+    rejected: str | None = None
 
 
 class BatchProblem(StrEnum):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
 from collections.abc import Callable
@@ -12,51 +10,49 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from filestore import disposition
-from filestore.content import HEAD_BYTES, ContentVerdict, check_content, content_is_checked
 from filestore.errors import (
     AlreadyStored,
     ChangedDuringRevert,
     FileNotFound,
-    InvalidRevertToken,
     NotInThisMode,
 )
-from filestore.models import FileId, FileRecord, Status, expiry_shard_of
+from filestore.models import FileId, FileRecord, Status, UploadKind, expiry_shard_of
+from filestore.multipart import MultipartUploads
 from filestore.observability import Metric, count, logger
+from filestore.parts import PartPlan, plan_parts
+from filestore.recording import UploadRecorder
 from filestore.repository import FileRepository, WriteOutcome
 from filestore.results import (
     BatchProblem,
     BatchResult,
     ClientConfig,
+    CompletedUpload,
     DescribedFile,
     ExpiryTally,
+    HeldParts,
+    PartUpload,
     Upload,
     UploadEventOutcome,
 )
-from filestore.storage import ObjectStorage, StoredObject
+from filestore.storage import ObjectStorage
+from filestore.tokens import authorized_record, hash_token, new_token
 from filestore.validation import FILE_ID, MAX_BATCH_SIZE, MAX_NAME_LENGTH
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
 
-    from filestore.validation import NewFile
+    from filestore.validation import NewFile, PartRequest
     from runtime_context import Settings
 
 Clock = Callable[[], datetime]
 ID_ATTEMPTS = 3
+__all__ = ["FileService", "hash_token", "utc_now"]
 
 
 def utc_now() -> datetime:
     """The default clock."""
     return datetime.now(UTC)
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 hex digest of a revert token: the only form in which it is kept.
-
-    Any header value hashes (a lone surrogate just cannot match), so it is a 403, never a 500.
-    """
-    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 class FileService:
@@ -70,6 +66,7 @@ class FileService:
         clock: Clock = utc_now,
         *,
         query_page_size: int | None = None,
+        parts_page_size: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
@@ -78,7 +75,15 @@ class FileService:
             dynamodb_client, settings.table_name, query_page_size=query_page_size, sleep=sleep
         )
         self._objects = ObjectStorage(
-            s3_client, settings.bucket_name, url_expiration=settings.signed_url_expiration
+            s3_client,
+            settings.bucket_name,
+            url_expiration=settings.signed_url_expiration,
+            parts_page_size=parts_page_size,
+            sleep=sleep,
+        )
+        self._recorder = UploadRecorder(settings, self._files, self._objects)
+        self._multipart = MultipartUploads(
+            settings, self._files, self._objects, self._now, self._recorder
         )
 
     # ---- public API -------------------------------------------------------------------------
@@ -92,29 +97,54 @@ class FileService:
             url_expiration=self.settings.signed_url_expiration,
             max_name_length=MAX_NAME_LENGTH,
             max_batch_size=MAX_BATCH_SIZE,
+            multipart_threshold=self.settings.multipart_threshold,
+            part_size=self.settings.part_size,
         )
 
     def create_upload(self, new_file: NewFile) -> Upload:
-        """POST /file: a pending record and a presigned PUT URL for exactly this file."""
+        """POST /file: a pending record and either a presigned PUT for exactly this file (below
+        MultipartThreshold) or a multipart upload with its part plan."""
         now = self._now()
-        token = secrets.token_urlsafe(32)
-        record = self._insert_pending(new_file, token, now)
-        request = self._objects.presign_upload(
-            record.id, content_type=record.type, content_length=record.size
-        )
+        token = new_token()
+        multipart = new_file.size >= self.settings.multipart_threshold
+        plan = plan_parts(new_file.size, self.settings.part_size) if multipart else None
+        record = self._insert_pending(new_file, token, now, plan)
         count(Metric.FILES_REQUESTED)
         details = {"file_id": record.id, "size": record.size, "type": record.type}
-        logger.info("upload requested", extra=details)
+        logger.info("upload requested", extra={**details, "upload": record.upload_kind.value})
+        if plan is not None:
+            expires_at = now + timedelta(seconds=self.settings.upload_timeout)
+            return Upload(record.id, UploadKind.MULTIPART, expires_at, token, plan=plan)
+        request = self._objects.presign_upload(
+            record.id,
+            content_type=record.type,
+            content_length=record.size,
+            checksum_sha256=new_file.checksum_sha256,
+        )
         expires_at = now + timedelta(seconds=self.settings.signed_url_expiration)
-        return Upload(file_id=record.id, request=request, expires_at=expires_at, revert_token=token)
+        return Upload(record.id, UploadKind.SINGLE, expires_at, token, request=request)
+
+    def sign_parts(
+        self, file_id: FileId, token: str, requests: list[PartRequest]
+    ) -> list[PartUpload]:
+        """POST /file/{id}/parts: presigned UploadParts; the upload counts as active."""
+        return self._multipart.sign(file_id, token, requests)
+
+    def held_parts(self, file_id: FileId, token: str) -> HeldParts:
+        """GET /file/{id}/parts: the parts S3 holds, for resuming."""
+        return self._multipart.held(file_id, token)
+
+    def complete_upload(self, file_id: FileId, token: str) -> CompletedUpload:
+        """POST /file/{id}/complete: complete a multipart upload that holds every planned part."""
+        return self._multipart.complete(file_id, token)
 
     def file_status(self, file_id: FileId, token: str) -> FileRecord:
         """GET /file/{id}: the uploader reads its file's status (and why it was rejected)."""
-        return self._uploaders_record(file_id, token)
+        return authorized_record(self._files, file_id, token)
 
     def revert(self, file_id: FileId, token: str) -> FileId:
         """DELETE /file/{id}: the uploader takes back a file it has not stored."""
-        record = self._uploaders_record(file_id, token)
+        record = authorized_record(self._files, file_id, token)
         if record.deleted_at is None:
             self._refuse_revert_if_stored(record)
             outcome = self._files.mark_deleted(
@@ -130,7 +160,7 @@ class FileService:
             elif outcome.before.deleted_at is None:
                 self._refuse_revert_if_stored(outcome.before)  # a store won the race
                 raise ChangedDuringRevert(f"file {file_id} changed during the revert; try again")
-        self._finish_deletion(file_id)
+        self._finish_deletion(file_id, record.upload_id)
         logger.info("file reverted", extra={"file_id": file_id})
         return file_id
 
@@ -190,7 +220,8 @@ class FileService:
                 continue
             if outcome.applied:
                 count(Metric.FILES_DELETED)
-            self._finish_deletion(file_id)  # also retries an unfinished earlier deletion
+            # Also retries an unfinished earlier deletion.
+            self._finish_deletion(file_id, _upload_id_before(outcome))
             done.append(file_id)
         logger.info("files deleted", extra={"deleted": len(done), "problems": len(problems)})
         return BatchResult(done=tuple(done), problems=problems)
@@ -212,18 +243,14 @@ class FileService:
             logger.warning("removed object with a foreign key", extra={"key": key})
             return UploadEventOutcome.REMOVED
         file_id = FileId(key)
-        verdict = self._judge_content(file_id, stored_object)
-        if verdict is None:
+        recorded = self._recorder.record(
+            file_id, stored_object, self._now(), store=self.settings.store_on_upload
+        )
+        if recorded is None:
             logger.info("object already gone", extra={"key": key})
             return UploadEventOutcome.GONE
-        outcome = self._mark_uploaded(
-            file_id,
-            stored_object,
-            self._now(),
-            store=self.settings.store_on_upload,
-            rejected=verdict.rejected,
-        )
-        if outcome.applied and verdict.rejected is not None:
+        outcome = recorded.outcome
+        if recorded.rejected_now:
             return UploadEventOutcome.REJECTED
         if outcome.applied:
             return UploadEventOutcome.RECORDED
@@ -242,12 +269,14 @@ class FileService:
         expired = finished = skipped = 0
         for entry in self._files.expiring(now):
             if entry.deletion_started:
-                self._finish_deletion(entry.id)
+                # The index projects no upload id; a multipart upload is named in the item.
+                record = self._files.get(entry.id)
+                self._finish_deletion(entry.id, record.upload_id if record else None)
                 finished += 1
                 continue
             outcome = self._files.mark_deleted(entry.id, now=now, unless_stored=True, expired=True)
             if outcome.applied:
-                self._finish_deletion(entry.id)
+                self._finish_deletion(entry.id, _upload_id_before(outcome))
                 expired += 1
             else:
                 skipped += 1  # a concurrent store or delete won
@@ -261,11 +290,18 @@ class FileService:
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC).replace(microsecond=0)
 
-    def _insert_pending(self, new_file: NewFile, token: str, now: datetime) -> FileRecord:
+    def _insert_pending(
+        self, new_file: NewFile, token: str, now: datetime, plan: PartPlan | None
+    ) -> FileRecord:
+        """The pending record; a multipart upload is created first, and aborted if no record
+        can name it (the lifecycle rule is only the backstop)."""
         temporary = not self.settings.store_on_upload
         expire_at = int(now.timestamp()) + self.settings.upload_timeout
         for _attempt in range(ID_ATTEMPTS):
             file_id = FileId(secrets.token_hex(16))
+            upload_id = None
+            if plan is not None:
+                upload_id = self._objects.start_multipart(file_id, content_type=new_file.type)
             record = FileRecord(
                 id=file_id,
                 name=new_file.name,
@@ -275,21 +311,21 @@ class FileService:
                 revert_token_hash=hash_token(token),
                 expiry_shard=expiry_shard_of(file_id) if temporary else None,
                 expire_at=expire_at if temporary else None,
+                upload_id=upload_id,
+                part_size=plan.part_size if plan is not None else None,
+                checksum_sha256=new_file.checksum_sha256,
             )
-            if self._files.put_new(record):
+            try:
+                inserted = self._files.put_new(record)
+            except Exception:
+                if upload_id is not None:
+                    self._objects.abort_multipart(file_id, upload_id)
+                raise
+            if inserted:
                 return record
+            if upload_id is not None:
+                self._objects.abort_multipart(file_id, upload_id)
         raise RuntimeError(f"no free file id after {ID_ATTEMPTS} random draws")
-
-    def _uploaders_record(self, file_id: FileId, token: str) -> FileRecord:
-        """The record, when ``token`` is the revert token POST /file handed out for it."""
-        record = self._files.get(file_id)
-        if record is None:
-            raise FileNotFound(f"file {file_id} does not exist")
-        if record.revert_token_hash is None or not hmac.compare_digest(
-            hash_token(token), record.revert_token_hash
-        ):
-            raise InvalidRevertToken("the revert token does not match this file")
-        return record
 
     def _refuse_revert_if_stored(self, record: FileRecord) -> None:
         if record.stored_at is not None and not self.settings.store_on_upload:
@@ -302,12 +338,9 @@ class FileService:
             # Not uploaded yet, as far as the table knows: the S3 event may still be on its
             # way, so ask S3, check the content and record the upload ourselves before storing.
             stored_object = self._objects.head(file_id)
-            verdict = None if stored_object is None else self._judge_content(file_id, stored_object)
-            if stored_object is not None and verdict is not None:
-                recorded = self._mark_uploaded(
-                    file_id, stored_object, now, store=False, rejected=verdict.rejected
-                )
-                if recorded.applied and verdict.rejected is not None:
+            if stored_object is not None:
+                recorded = self._recorder.record(file_id, stored_object, now, store=False)
+                if recorded is not None and recorded.rejected_now:
                     return BatchProblem.REJECTED
             # Or no object (not uploaded, or removed by an event just now): the record says why.
             outcome = self._files.mark_stored(file_id, now=now)
@@ -321,55 +354,10 @@ class FileService:
             return BatchProblem.REJECTED if outcome.before.rejected else BatchProblem.DELETED
         return BatchProblem.NOT_UPLOADED
 
-    def _judge_content(self, file_id: FileId, stored_object: StoredObject) -> ContentVerdict | None:
-        """The content check on the object's first bytes; None when the object is gone.
+    def _finish_deletion(self, file_id: str, upload_id: str | None) -> None:
+        self._recorder.finish_deletion(file_id, upload_id)
 
-        With AllowedTypes ``*`` nothing is read and everything passes.
-        """
-        if not content_is_checked(self.settings.allowed_types):
-            return ContentVerdict(detected=None)
-        length = min(HEAD_BYTES, stored_object.size)
-        head = self._objects.read_head(file_id, length) if length else b""
-        if head is None:
-            return None
-        return check_content(stored_object.content_type, head, self.settings.allowed_types)
 
-    def _mark_uploaded(
-        self,
-        file_id: FileId,
-        stored_object: StoredObject,
-        now: datetime,
-        *,
-        store: bool,
-        rejected: str | None = None,
-    ) -> WriteOutcome:
-        """Record the upload; or, ``rejected`` by the content check, delete it with its reason.
-
-        A rejection is written before its object is removed: the event's retry finishes it.
-        """
-        outcome = self._files.mark_uploaded(
-            file_id,
-            size=stored_object.size,
-            content_type=stored_object.content_type,
-            now=now,
-            store=store,
-            rejected=rejected,
-        )
-        if outcome.applied and rejected is not None:
-            self._finish_deletion(file_id)
-            count(Metric.FILES_REJECTED)
-            logger.warning("upload rejected", extra={"file_id": file_id, "reason": rejected})
-        elif outcome.applied:
-            count(Metric.FILES_UPLOADED)
-            count(Metric.BYTES_UPLOADED, stored_object.size)
-            if store:
-                count(Metric.FILES_STORED)
-            logger.info(
-                "upload recorded",
-                extra={"file_id": file_id, "size": stored_object.size, "stored": store},
-            )
-        return outcome
-
-    def _finish_deletion(self, file_id: str) -> None:
-        self._objects.delete(file_id)
-        self._files.finish_deletion(file_id)
+def _upload_id_before(outcome: WriteOutcome) -> str | None:
+    """The multipart upload a record named before a write (None for a single upload)."""
+    return outcome.before.upload_id if outcome.before is not None else None

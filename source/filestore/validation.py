@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from filestore.errors import (
+    ChecksumNotForMultipart,
     FileTooLarge,
     InvalidBody,
+    InvalidChecksum,
     InvalidFileId,
     InvalidQueryParameter,
     MissingRevertToken,
     TypeNotAllowed,
 )
 from filestore.models import FileId
+from filestore.parts import MAX_PARTS
 
 if TYPE_CHECKING:
     from runtime_context import Settings
@@ -30,6 +33,9 @@ MAX_BATCH_SIZE = 100  # file ids per PUT, POST or DELETE /files
 MAX_TYPE_LENGTH = 255
 DEFAULT_TYPE = "application/octet-stream"
 FILE_ID = re.compile(r"[0-9a-f]{32}")
+# The canonical base64 of 32 bytes: 43 characters, the last carrying 2 zero bits, then "=".
+CHECKSUM_SHA256 = re.compile(r"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=")
+MAX_PARTS_PER_REQUEST = 100  # part URLs signed at once: the page asks for a few just in time
 # A type and subtype are RFC 6838 restricted names: a letter or digit, then up to 126 of these.
 _MIME_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
 # A parameter is an RFC 9110 token, "=", then a token or a quoted string; ASCII only.
@@ -52,6 +58,15 @@ class NewFile:
     name: str
     size: int
     type: str
+    checksum_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class PartRequest:
+    """One entry of a POST /file/{id}/parts body: a part number and that part's SHA-256."""
+
+    number: int
+    checksum_sha256: str
 
 
 def parse_json_body(body: str | None, *, is_base64_encoded: bool = False) -> Any:
@@ -76,8 +91,9 @@ def parse_json_body(body: str | None, *, is_base64_encoded: bool = False) -> Any
 
 
 def parse_new_file(payload: Any, settings: Settings) -> NewFile:
-    """A POST /file body, ``{"name": ..., "size": ..., "type": optional}``, within the limits of
-    this deployment (MaxFileSize, AllowedTypes)."""
+    """A POST /file body, ``{"name", "size", "type"?, "checksum_sha256"?}``, within the limits of
+    this deployment (MaxFileSize, AllowedTypes; a whole-file checksum only below
+    MultipartThreshold, since S3 verifies a multipart upload's parts, not the whole)."""
     if not isinstance(payload, dict):
         raise InvalidBody('request body must be a JSON object like {"name": "a.pdf", "size": 1}')
     name = _parse_name(payload.get("name"))
@@ -88,7 +104,55 @@ def parse_new_file(payload: Any, settings: Settings) -> NewFile:
         raise TypeNotAllowed(
             f"type {mime_type!r} is not allowed; allowed types: {', '.join(allowed_types)}"
         )
-    return NewFile(name=name, size=size, type=mime_type)
+    checksum = None
+    if "checksum_sha256" in payload:
+        checksum = parse_checksum(payload["checksum_sha256"], "checksum_sha256")
+        if size >= settings.multipart_threshold:
+            raise ChecksumNotForMultipart(
+                f"a file of {size} bytes is uploaded in parts (MultipartThreshold is"
+                f" {settings.multipart_threshold}), and S3 verifies each part's checksum, not"
+                " the whole file's; send checksum_sha256 with each part instead"
+            )
+    return NewFile(name=name, size=size, type=mime_type, checksum_sha256=checksum)
+
+
+def parse_checksum(value: Any, where: str) -> str:
+    """A base64-encoded SHA-256 digest (44 characters, as S3's x-amz-checksum-sha256)."""
+    if not isinstance(value, str) or not CHECKSUM_SHA256.fullmatch(value):
+        raise InvalidChecksum(
+            f"{where} must be the base64 of a 32-byte SHA-256 digest (44 characters)"
+        )
+    return value
+
+
+def parse_part_requests(payload: Any) -> list[PartRequest]:
+    """A POST /file/{id}/parts body: ``{"parts": [{"number", "checksum_sha256"}, ...]}`` with
+    1..MAX_PARTS_PER_REQUEST entries, each number once; the service checks them against the plan."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("parts"), list):
+        raise InvalidBody(
+            'request body must be a JSON object like {"parts": [{"number": 1,'
+            ' "checksum_sha256": "<base64 SHA-256>"}]}'
+        )
+    entries = payload["parts"]
+    if not 1 <= len(entries) <= MAX_PARTS_PER_REQUEST:
+        raise InvalidBody(f"send 1 to {MAX_PARTS_PER_REQUEST} parts, not {len(entries)}")
+    parts: list[PartRequest] = []
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise InvalidBody(f"part at position {position} is not an object")
+        number = entry.get("number")
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise InvalidBody(f"part at position {position} has no integer number")
+        if not 1 <= number <= MAX_PARTS:
+            raise InvalidBody(f"part number {number} is outside 1..{MAX_PARTS}")
+        if "checksum_sha256" not in entry:
+            raise InvalidChecksum(f"part {number} has no checksum_sha256; each part needs one")
+        checksum = parse_checksum(entry["checksum_sha256"], f"part {number}'s checksum_sha256")
+        parts.append(PartRequest(number=number, checksum_sha256=checksum))
+    numbers = [part.number for part in parts]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidBody("each part number may appear once")
+    return parts
 
 
 def parse_id_list(payload: Any) -> list[FileId]:

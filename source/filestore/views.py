@@ -16,8 +16,11 @@ if TYPE_CHECKING:
     from filestore.results import (
         BatchResult,
         ClientConfig,
+        CompletedUpload,
         DescribedFile,
         ExpiryTally,
+        HeldParts,
+        PartUpload,
         Upload,
         UploadEventOutcome,
     )
@@ -37,18 +40,57 @@ def config_view(config: ClientConfig) -> dict[str, Any]:
         "url_expiration": config.url_expiration,
         "max_name_length": config.max_name_length,
         "max_batch_size": config.max_batch_size,
+        "multipart_threshold": config.multipart_threshold,
+        "part_size": config.part_size,
     }
 
 
 def upload_view(upload: Upload) -> dict[str, Any]:
-    """POST /file (the Upload model)."""
+    """POST /file (the Upload model): a presigned PUT, or the plan of a multipart upload."""
+    body: dict[str, Any] = {"id": upload.file_id, "upload": upload.kind.value}
+    if upload.request is not None:
+        body.update(
+            url=upload.request.url,
+            method=upload.request.method,
+            headers=dict(upload.request.headers),
+        )
+    if upload.plan is not None:
+        body.update(part_size=upload.plan.part_size, part_count=upload.plan.part_count)
+    body.update(expires_at=format_timestamp(upload.expires_at), revert_token=upload.revert_token)
+    return body
+
+
+def part_uploads_view(parts: Iterable[PartUpload]) -> dict[str, Any]:
+    """POST /file/{id}/parts (the PartUploads model)."""
     return {
-        "id": upload.file_id,
-        "url": upload.request.url,
-        "method": upload.request.method,
-        "headers": dict(upload.request.headers),
-        "expires_at": format_timestamp(upload.expires_at),
-        "revert_token": upload.revert_token,
+        "parts": [
+            {
+                "number": part.number,
+                "url": part.request.url,
+                "method": part.request.method,
+                "headers": dict(part.request.headers),
+            }
+            for part in parts
+        ]
+    }
+
+
+def held_parts_view(held: HeldParts) -> dict[str, Any]:
+    """GET /file/{id}/parts (the HeldParts model)."""
+    return {
+        "parts": [
+            {"number": part.number, "size": part.size, "checksum_sha256": part.checksum_sha256}
+            for part in held.parts
+        ]
+    }
+
+
+def completed_view(completed: CompletedUpload) -> dict[str, str | None]:
+    """POST /file/{id}/complete (the CompletedUpload model)."""
+    return {
+        "id": completed.file_id,
+        "status": completed.status.value,
+        "rejected": completed.rejected,
     }
 
 
@@ -98,6 +140,8 @@ def _file_view(described: DescribedFile) -> dict[str, Any]:
         "expired": record.expired,
         "rejected": record.rejected,
         "url": described.download_url,
+        "checksum_sha256": record.checksum_sha256,
+        "upload": record.upload_kind.value,
     }
 
 

@@ -6,13 +6,21 @@
  * "Error codes") or, for an upload, S3's.
  */
 export class FilestoreError extends Error {
-  constructor(message, { status = 0, code = "", summary = "Upload failed" } = {}) {
+  constructor(message, { status = 0, code = "", summary = "Upload failed", retryable } = {}) {
     super(message);
     this.name = "FilestoreError";
     this.status = status;
     this.code = code;
     this.summary = summary;
+    // Whether the same request may succeed if sent again: a network failure, throttling, a
+    // server's trouble, an expired link (signed afresh) or a body damaged on the way.
+    this.retryable = retryable ?? isTransientStatus(status);
   }
+}
+
+/** Statuses worth another attempt: none at all (the network), a timeout, throttling, 5xx. */
+function isTransientStatus(status) {
+  return status === 0 || status === 408 || status === 429 || status >= 500;
 }
 
 /** Bytes in a kilobyte, for the page's and FilePond's size labels ("100 MB" = 104857600). */
@@ -115,17 +123,50 @@ export class FilestoreApi {
 
   /**
    * GET /config: max_file_size, allowed_types, store_on_upload, url_expiration, max_name_length,
-   * max_batch_size.
+   * max_batch_size, multipart_threshold, part_size.
    */
   getConfig() {
     return this.request("GET", "/config");
   }
 
-  /** POST /file: a presigned upload for one file (id, url, headers, revert_token...). */
-  createFile({ name, size, type }, signal) {
+  /**
+   * POST /file: one file's upload. `upload` in the answer says which: "single" (id, url,
+   * headers, revert_token...) or "multipart" (id, part_size, part_count, revert_token, no url).
+   * `checksumSha256` (base64 SHA-256 of the whole file, single uploads only) is signed into the URL.
+   */
+  createFile({ name, size, type, checksumSha256 }, signal) {
     const body = { name, size };
     if (type) body.type = type;
+    if (checksumSha256) body.checksum_sha256 = checksumSha256;
     return this.request("POST", "/file", { body, signal });
+  }
+
+  /**
+   * POST /file/{id}/parts: a presigned PUT for each of `parts` ([{number, checksum_sha256}]),
+   * each signing its part's length and checksum: {parts: [{number, url, method, headers}]}.
+   */
+  signParts(id, revertToken, parts, signal) {
+    return this.request("POST", `/file/${encodeURIComponent(id)}/parts`, {
+      body: { parts },
+      headers: { "X-Revert-Token": revertToken },
+      signal,
+    });
+  }
+
+  /** GET /file/{id}/parts: the parts S3 holds, {parts: [{number, size, checksum_sha256}]}. */
+  listParts(id, revertToken, signal) {
+    return this.request("GET", `/file/${encodeURIComponent(id)}/parts`, {
+      headers: { "X-Revert-Token": revertToken },
+      signal,
+    });
+  }
+
+  /** POST /file/{id}/complete: S3 assembles the parts; {id, status}. Completing twice is fine. */
+  completeUpload(id, revertToken, signal) {
+    return this.request("POST", `/file/${encodeURIComponent(id)}/complete`, {
+      headers: { "X-Revert-Token": revertToken },
+      signal,
+    });
   }
 
   /** DELETE /file/{id} with the revert token handed out by POST /file. */
@@ -178,8 +219,8 @@ export function parseS3Error(text) {
 }
 
 /**
- * Turns an S3 PUT failure into `{ summary, message }`: a few words, and a sentence that says what
- * went wrong.
+ * Turns an S3 PUT failure into `{ summary, message, retryable? }`: a few words, a sentence that
+ * says what went wrong and, when the status alone does not tell, whether sending again may help.
  */
 export function describeStorageError(status, responseText) {
   const { code, message } = parseS3Error(responseText);
@@ -193,6 +234,22 @@ export function describeStorageError(status, responseText) {
     return {
       summary: "Link expired",
       message: "The upload link expired before the upload started. Please try again.",
+      retryable: true,
+    };
+  }
+  if (code === "BadDigest" || code === "InvalidDigest") {
+    return {
+      summary: "Checksum mismatch",
+      message:
+        "Storage refused the file: its bytes do not match the checksum computed before sending " +
+        "(the file changed on disk, or was damaged on the way). Please try again.",
+      retryable: true,
+    };
+  }
+  if (code === "NoSuchUpload") {
+    return {
+      summary: "Upload expired",
+      message: "Storage no longer knows this upload (it expired or was removed). Please try again.",
     };
   }
   if (code === "SignatureDoesNotMatch") {
@@ -214,6 +271,8 @@ export function describeStorageError(status, responseText) {
   return {
     summary: "Refused by storage",
     message: `Storage refused the file (HTTP ${status}${detail ? `, ${detail}` : ""}).`,
+    // S3's 400 for a body that arrived too slowly: sending it again is what S3 asks for.
+    retryable: code === "RequestTimeout" ? true : undefined,
   };
 }
 
@@ -234,8 +293,8 @@ export function putToStorage({ url, method = "PUT", headers = {} }, file, onProg
       if (xhr.status >= 200 && xhr.status < 300) resolve();
       else {
         const { code } = parseS3Error(xhr.responseText);
-        const { summary, message } = describeStorageError(xhr.status, xhr.responseText);
-        reject(new FilestoreError(message, { status: xhr.status, code, summary }));
+        const { summary, message, retryable } = describeStorageError(xhr.status, xhr.responseText);
+        reject(new FilestoreError(message, { status: xhr.status, code, summary, retryable }));
       }
     };
     xhr.onerror = () => {

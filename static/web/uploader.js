@@ -1,195 +1,10 @@
-// The upload page: a FilePond adapter for Filestore's presigned uploads, plus the form around it.
-import { FILE_SIZE_BASE, FilestoreApi, FilestoreError, formatBytes, putToStorage } from "./api.js";
+// The upload page: FilePond with Filestore's adapter (filepond-server.js), plus the form around it.
+import { FILE_SIZE_BASE, FilestoreApi, formatBytes } from "./api.js";
 import { setupAdmin } from "./admin.js";
+import { createFilestoreServer, guessType } from "./filepond-server.js";
+import { createResumeStore } from "./resume.js";
 
 const { FilePond } = window;
-
-/** Mime types by extension, for files the browser gives no type (the server guesses the same way). */
-const TYPES_BY_EXTENSION = {
-  pdf: "application/pdf",
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  svg: "image/svg+xml",
-  heic: "image/heic",
-  txt: "text/plain",
-  csv: "text/csv",
-  json: "application/json",
-  zip: "application/zip",
-  mp4: "video/mp4",
-  mp3: "audio/mpeg",
-};
-
-export { formatBytes };
-
-export function guessType(file) {
-  if (file.type) return file.type;
-  const extension = (file.name || "").split(".").pop().toLowerCase();
-  return TYPES_BY_EXTENSION[extension] || "application/octet-stream";
-}
-
-/** How long a POST /file cancelled in flight may still answer (to be reverted) before it is cut. */
-export const CREATE_GRACE_MS = 2000;
-
-/**
- * Where AllowedTypes is not `*`, the server checks each upload's first bytes when S3 reports it:
- * the page asks GET /file/{id} this often, for at most this long, before it calls a file done.
- * An answer still pending by then leaves the file shown as uploaded (the check still runs).
- */
-export const CONTENT_CHECK_POLL_MS = 250;
-export const CONTENT_CHECK_WAIT_MS = 15000;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The file's status once the server has handled its upload, or null if it has not in time. */
-async function settledStatus(api, ticket, isCancelled) {
-  const deadline = Date.now() + CONTENT_CHECK_WAIT_MS;
-  while (!isCancelled()) {
-    const current = await api.getFileStatus(ticket.id, ticket.revert_token);
-    if (current.status !== "pending") return current;
-    if (Date.now() >= deadline) return null;
-    await sleep(CONTENT_CHECK_POLL_MS);
-  }
-  return null;
-}
-
-/**
- * FilePond's `server` option for Filestore: `process` asks the API for a presigned PUT, sends the
- * bytes straight to S3 and loads the file's id; `revert` (and any cancelled upload) deletes the
- * object and marks the record deleted with the file's revert token, kept in memory only.
- * With `checksContent` (AllowedTypes is not `*`) a file is done only once the server's content
- * check has passed it; a file it rejected fails with the server's reason.
- * `onStarted(file)` runs as each attempt (a retry too) begins, before `onFailed` can run for it.
- * A revert from the page (FilePond's remove button) calls `onRemoved(id)` once the record is gone
- * or `onRevertFailed(id, message)` when it stays, before FilePond hears of either.
- */
-export function createFilestoreServer(
-  api,
-  {
-    checksContent = false,
-    onStarted = () => {},
-    onReverted = () => {},
-    onFailed = () => {},
-    onRemoved = () => {},
-    onRevertFailed = () => {},
-  } = {},
-) {
-  const revertTokens = new Map();
-
-  async function revertById(id) {
-    const token = revertTokens.get(id);
-    if (!token) {
-      throw new FilestoreError("This upload can no longer be removed from this page.", {
-        summary: "Not removed",
-      });
-    }
-    try {
-      await api.revertFile(id, token);
-    } catch (err) {
-      // Branches on the API's stable codes (README, "Error codes"), never on the status alone.
-      if (err.code === "FileNotFound") {
-        // Unknown to the API: nothing left to remove.
-      } else if (err.code === "AlreadyStored") {
-        throw new FilestoreError(
-          "Not removed: this file is already stored. Ask an administrator to delete it.",
-          { status: err.status, code: err.code, summary: "Already stored" },
-        );
-      } else if (err instanceof FilestoreError) {
-        const summary = err.summary === "Upload failed" ? "Not removed" : err.summary;
-        throw new FilestoreError(`Not removed: ${err.message}`, {
-          status: err.status,
-          code: err.code,
-          summary,
-        });
-      } else {
-        throw err;
-      }
-    }
-    revertTokens.delete(id);
-    onReverted(id);
-  }
-
-  function process(fieldName, file, metadata, load, error, progress, abort) {
-    let cancelled = false;
-    let upload = null;
-    let ticket = null;
-    let graceTimer = 0;
-    const creation = new AbortController();
-    onStarted(file);
-
-    const cleanUp = () => {
-      if (ticket) revertById(ticket.id).catch(() => {});
-    };
-
-    (async () => {
-      const request = { name: file.name, size: file.size, type: guessType(file) };
-      ticket = await api.createFile(request, creation.signal);
-      clearTimeout(graceTimer);
-      revertTokens.set(ticket.id, ticket.revert_token);
-      if (cancelled) return cleanUp();
-      upload = putToStorage(ticket, file, progress);
-      await upload.promise;
-      const settled = checksContent ? await settledStatus(api, ticket, () => cancelled) : null;
-      if (settled?.rejected) {
-        throw new FilestoreError(`Refused: its ${settled.rejected}.`, {
-          code: "Rejected",
-          summary: "Content refused",
-        });
-      }
-      if (!cancelled) load(ticket.id);
-    })().catch((err) => {
-      if (cancelled) return;
-      // A failed PUT leaves a pending record: revert it so a retry starts clean.
-      cleanUp();
-      const known = err instanceof FilestoreError;
-      const message = known ? err.message : `Upload failed: ${err.message || err}`;
-      // FilePond's status has one short line: it gets the summary, the page shows the message.
-      onFailed(file, message);
-      error(known ? err.summary : "Upload failed");
-    });
-
-    return {
-      abort: () => {
-        cancelled = true;
-        if (upload) {
-          upload.abort();
-        } else if (!ticket) {
-          // Cancelled during the POST: its answer carries the revert token that removes the
-          // record it creates, so it gets a short grace to arrive before it is cut off too.
-          graceTimer = setTimeout(() => creation.abort(), CREATE_GRACE_MS);
-        }
-        cleanUp();
-        abort();
-      },
-    };
-  }
-
-  // FilePond (with forceRevert) keeps the item when `error` is called: its status shows the few
-  // words (revertErrorLabel), its revert button offers a retry, and onRevertFailed the rest.
-  function revert(id, load, error) {
-    revertById(id).then(
-      () => {
-        onRemoved(id);
-        load();
-      },
-      (err) => {
-        const known = err instanceof FilestoreError;
-        onRevertFailed(id, known ? err.message : `Not removed: ${err.message || err}`);
-        lastRevertSummary = known ? err.summary : "Not removed";
-        error(lastRevertSummary);
-      },
-    );
-  }
-
-  // FilePond builds a failed revert's status inside `error` without handing the label the error:
-  // this label (labelFileProcessingRevertError) reads the few words just given to `error`.
-  let lastRevertSummary = "Not removed";
-  const revertErrorLabel = () => lastRevertSummary;
-
-  return { process, revert, revertErrorLabel };
-}
 
 /**
  * A FilePond plugin refusing a file whose name is longer than `maxNameLength` (GET /config's
@@ -379,6 +194,10 @@ async function main() {
 
   const problems = createProblemList(document.getElementById("upload-problems"));
   const server = createFilestoreServer(api, {
+    // Files from this size up go in parts, resumable: an API without multipart sends none.
+    multipartThreshold: config.multipart_threshold ?? Infinity,
+    resumeStore: createResumeStore(api.apiUrl),
+    // AllowedTypes is not "*": the server checks each upload's first bytes before it is done.
     checksContent: types.length > 0,
     // A retry clears the file's old problem; done here, not on FilePond's processfilestart
     // event, which can arrive after a fast refusal and would wipe its message.
@@ -459,7 +278,10 @@ async function main() {
       announce(`${item.filename}: ${err.main || ""} ${err.sub || ""}`.trim());
     }
   });
-  pond.on("removefile", (err, item) => problems.remove(item.file));
+  pond.on("removefile", (err, item) => {
+    problems.remove(item.file);
+    server.discard(item.file); // a failed multipart upload the user gave up on: abort it
+  });
 
   setupForm(form, pond);
   setupAdmin({

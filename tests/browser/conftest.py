@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from local_stack.testing.launcher import RunningStack
-from tests.browser.page_watch import PageWatch
+from tests.browser.page_watch import PageWatch, watched_tab
 from tests.browser.upload_page import UploadPage
 from tests.helpers.stack_fixtures import StackFactory
 
@@ -32,6 +32,8 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 # A stack with tight limits, for the refusals in the page and in S3.
 LIMITED_PARAMS = {"MaxFileSize": "1000000", "AllowedTypes": "image/*,application/pdf"}
+# A stack sending files from 5 MiB up in 5 MiB parts (S3's smallest), so 11 MiB makes 3 parts.
+MULTIPART_PARAMS = {"MultipartThreshold": "5242880", "PartSize": "5242880"}
 
 
 def chromium_path() -> str:
@@ -66,6 +68,12 @@ def limited_stack(local_stack_factory: StackFactory) -> RunningStack:
     return local_stack_factory(LIMITED_PARAMS)
 
 
+@pytest.fixture(scope="session")
+def multipart_stack(local_stack_factory: StackFactory) -> RunningStack:
+    """A local stack uploading files of 5 MiB and more in parts of 5 MiB."""
+    return local_stack_factory(MULTIPART_PARAMS)
+
+
 @pytest.fixture
 def watch() -> PageWatch:
     return PageWatch()
@@ -77,10 +85,7 @@ def page(browser: Browser, watch: PageWatch, tmp_path: Path) -> Iterator[Page]:
         viewport={"width": 1100, "height": 900}, accept_downloads=True, locale="en-US"
     )
     context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.on("console", watch.on_console)
-    tab.on("pageerror", watch.on_page_error)
-    tab.on("request", lambda request: watch.requests.append(f"{request.method} {request.url}"))
+    tab = watched_tab(context, watch)
     yield tab
     context.close()
     unexpected = watch.unexpected_errors()
@@ -95,3 +100,8 @@ def upload_page(page: Page, local_stack: RunningStack) -> UploadPage:
 @pytest.fixture
 def limited_page(page: Page, limited_stack: RunningStack) -> UploadPage:
     return UploadPage(page, limited_stack.web_url).open()
+
+
+@pytest.fixture
+def multipart_page(page: Page, multipart_stack: RunningStack) -> UploadPage:
+    return UploadPage(page, multipart_stack.web_url).open()

@@ -73,3 +73,16 @@ def object_exists(stack: RunningStack, key: str) -> bool:
             return False
         raise
     return True
+
+
+def stored_bytes(stack: RunningStack, file_id: str) -> bytes:
+    """The object S3 holds for `file_id`."""
+    body = s3_client(stack).get_object(Bucket=storage_bucket(stack), Key=file_id)["Body"]
+    content: bytes = body.read()
+    return content
+
+
+def open_uploads(stack: RunningStack, file_id: str) -> list[str]:
+    """The upload ids of the unfinished multipart uploads S3 keeps for `file_id`."""
+    answer = s3_client(stack).list_multipart_uploads(Bucket=storage_bucket(stack), Prefix=file_id)
+    return [upload["UploadId"] for upload in answer.get("Uploads", [])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from playwright.sync_api import ConsoleMessage
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 
 @dataclass
@@ -29,3 +29,12 @@ class PageWatch:
 
     def unexpected_errors(self) -> list[str]:
         return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]
+
+
+def watched_tab(context: BrowserContext, watch: PageWatch) -> Page:
+    """A new tab in `context` whose console errors, exceptions and requests `watch` sees."""
+    tab = context.new_page()
+    tab.on("console", watch.on_console)
+    tab.on("pageerror", watch.on_page_error)
+    tab.on("request", lambda request: watch.requests.append(f"{request.method} {request.url}"))
+    return tab

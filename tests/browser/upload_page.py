@@ -60,9 +60,12 @@ class UploadPage:
                 ITEM_STATE, "processing-complete", timeout=UPLOAD_TIMEOUT_MS
             )
 
-    def expect_item(self, name: str, state: str, *status_texts: str) -> None:
-        """FilePond's entry for `name` reaches `state`; its status line shows each of the texts."""
-        expect(self.item_state(name)).to_have_attribute(ITEM_STATE, state)
+    def expect_item(
+        self, name: str, state: str, *status_texts: str, timeout: float | None = None
+    ) -> None:
+        """FilePond's entry for `name` reaches `state` (within `timeout` ms, else expect's
+        default); its status line shows each of the texts."""
+        expect(self.item_state(name)).to_have_attribute(ITEM_STATE, state, timeout=timeout)
         status = self.item(name).locator(".filepond--file-status")
         for text in status_texts:
             expect(status).to_contain_text(text)

@@ -73,7 +73,10 @@ def create_storage_bucket(client: S3Client, bucket_name: str) -> None:
                 "ID": rule["Id"],
                 "Status": rule["Status"],
                 "Filter": {"Prefix": ""},
-                "AbortIncompleteMultipartUpload": rule["AbortIncompleteMultipartUpload"],
+                "AbortIncompleteMultipartUpload": {
+                    key: _parameter_default(value)
+                    for key, value in rule["AbortIncompleteMultipartUpload"].items()
+                },
             }
             for rule in lifecycle
             if "AbortIncompleteMultipartUpload" in rule
@@ -82,6 +85,13 @@ def create_storage_bucket(client: S3Client, bucket_name: str) -> None:
             Bucket=bucket_name,
             LifecycleConfiguration={"Rules": lifecycle_rules},
         )
+
+
+def _parameter_default(value: Any) -> Any:
+    """A ``!Ref`` to a template parameter as its default; any other value as it is."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return _template(TEMPLATE_PATH)["Parameters"][value["Ref"]]["Default"]
+    return value
 
 
 # ---- calling a handler ------------------------------------------------------------------------

@@ -7,6 +7,9 @@ ARCHITECTURE_HANDLERS: dict[str, str] = {
     "GetConfigFunction": "handlers.get_config.handler",
     "CreateFileFunction": "handlers.create_file.handler",
     "RevertFileFunction": "handlers.revert_file.handler",
+    "SignPartsFunction": "handlers.sign_parts.handler",
+    "ListPartsFunction": "handlers.list_parts.handler",
+    "CompleteUploadFunction": "handlers.complete_upload.handler",
     "StoreFilesFunction": "handlers.store_files.handler",
     "DescribeFilesFunction": "handlers.describe_files.handler",
     "DeleteFilesFunction": "handlers.delete_files.handler",
@@ -24,6 +27,8 @@ SETTINGS_VARIABLES: tuple[str, ...] = (
     "ALLOWED_TYPES",
     "ALLOWED_ORIGIN",
     "UPLOAD_TIMEOUT",
+    "MULTIPART_THRESHOLD",
+    "PART_SIZE",
 )
 
 # Every variable of the template's `Globals` environment.

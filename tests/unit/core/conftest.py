@@ -46,6 +46,8 @@ BASE_ENVIRONMENT = {
     "ALLOWED_TYPES": "*",
     "ALLOWED_ORIGIN": "https://files.example.com",
     "UPLOAD_TIMEOUT": "3600",
+    "MULTIPART_THRESHOLD": "5242880",
+    "PART_SIZE": "5242880",
     "POWERTOOLS_SERVICE_NAME": "filestore",
     "POWERTOOLS_METRICS_NAMESPACE": "Filestore",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -242,6 +244,15 @@ class Files:
         )
         item: dict[str, Any] | None = response.get("Item")
         return item
+
+    def interrupt_deletion(self, file_id: str) -> None:
+        """A deletion that marked the record and then stopped (a Lambda timed out, say)."""
+        self.aws.dynamodb.update_item(
+            TableName=TABLE_NAME,
+            Key={"id": {"S": file_id}},
+            UpdateExpression="SET deleted_at = :now",
+            ExpressionAttributeValues={":now": {"S": "2026-01-31T12:00:00Z"}},
+        )
 
     def object_exists(self, key: str) -> bool:
         listing = self.aws.s3.list_objects_v2(Bucket=BUCKET_NAME, Prefix=key)

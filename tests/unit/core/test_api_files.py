@@ -337,6 +337,8 @@ def test_describe_lists_stored_files_with_a_download_url(files: Files) -> None:
         "deleted_at": None,
         "expired": False,
         "rejected": None,
+        "checksum_sha256": None,
+        "upload": "single",
     }
     query = parse_qs(urlsplit(url).query)
     assert query["response-content-type"] == ["application/pdf"]

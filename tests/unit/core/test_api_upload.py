@@ -35,6 +35,8 @@ def test_config_reports_limits_and_mode(service: FileService) -> None:
         "url_expiration": 900,
         "max_name_length": 255,
         "max_batch_size": 100,
+        "multipart_threshold": 5242880,
+        "part_size": 5242880,
     }
 
 

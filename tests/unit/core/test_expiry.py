@@ -132,13 +132,7 @@ def test_an_unfinished_deletion_is_completed_without_calling_it_expired(
     files: Files, clock: FakeClock, aws: Aws
 ) -> None:
     created = files.uploaded()
-    # A deletion that marked the record but crashed before DeleteObject.
-    aws.dynamodb.update_item(
-        TableName="filestore-test-FilesTable",
-        Key={"id": {"S": created["id"]}},
-        UpdateExpression="SET deleted_at = :now",
-        ExpressionAttributeValues={":now": {"S": "2026-01-31T12:00:00Z"}},
-    )
+    files.interrupt_deletion(created["id"])  # marked, then crashed before DeleteObject
     clock.advance(TIMEOUT)
 
     assert files.expire() == {"expired": 0, "finished": 1, "skipped": 0}

@@ -22,6 +22,8 @@ def test_settings_are_read_from_the_template_variables(environment: dict[str, st
         allowed_types=("image/*", "application/pdf"),
         allowed_origin="https://files.example.com",
         upload_timeout=3600,
+        multipart_threshold=5242880,
+        part_size=5242880,
     )
 
 
@@ -51,6 +53,8 @@ def test_a_missing_variable_is_named(environment: dict[str, str], variable: str)
         ("SIGNED_URL_EXPIRATION", "0", "at least 1"),
         ("MAX_FILE_SIZE", "-1", "at least 1"),
         ("UPLOAD_TIMEOUT", "soon", "integer"),
+        ("MULTIPART_THRESHOLD", "5242879", "at least 5242880"),
+        ("PART_SIZE", "5368709121", "at most 5368709120"),
         ("ALLOWED_TYPES", "images", "type/subtype"),
         ("ALLOWED_TYPES", " , ", "missing or empty|no mime patterns"),
     ],

@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 import pytest
 
 from filestore import views
-from filestore.models import FileId, FileRecord
+from filestore.models import FileId, FileRecord, Status, UploadKind
+from filestore.parts import HeldPart, PartPlan
 from filestore.results import (
     BatchProblem,
     BatchResult,
     ClientConfig,
+    CompletedUpload,
     DescribedFile,
     ExpiryTally,
+    HeldParts,
+    PartUpload,
     Upload,
     UploadEventOutcome,
 )
@@ -31,14 +35,17 @@ OPERATIONS = [
 
 def test_the_service_has_the_operations_the_handlers_call() -> None:
     assert sorted(OPERATIONS) == [
+        "complete_upload",
         "config",
         "create_upload",
         "delete",
         "describe",
         "expire",
         "file_status",
+        "held_parts",
         "record_upload",
         "revert",
+        "sign_parts",
         "store",
     ]
 
@@ -55,6 +62,7 @@ def test_no_operation_takes_or_returns_untyped_json(operation: str) -> None:
 def test_the_upload_view_is_the_upload_model() -> None:
     upload = Upload(
         file_id=FILE_ID,
+        kind=UploadKind.SINGLE,
         request=PresignedUpload(url="https://s3/x", headers={"Content-Type": "text/plain"}),
         expires_at=datetime(2026, 1, 31, 12, 15, tzinfo=UTC),
         revert_token="token",
@@ -62,11 +70,56 @@ def test_the_upload_view_is_the_upload_model() -> None:
 
     assert views.upload_view(upload) == {
         "id": FILE_ID,
+        "upload": "single",
         "url": "https://s3/x",
         "method": "PUT",
         "headers": {"Content-Type": "text/plain"},
         "expires_at": "2026-01-31T12:15:00Z",
         "revert_token": "token",
+    }
+
+
+def test_the_multipart_upload_view_gives_the_plan_and_no_url() -> None:
+    upload = Upload(
+        file_id=FILE_ID,
+        kind=UploadKind.MULTIPART,
+        plan=PartPlan(size=40 * 1024**2 + 1, part_size=16 * 1024**2),
+        expires_at=datetime(2026, 1, 31, 13, 0, tzinfo=UTC),
+        revert_token="token",
+    )
+
+    assert views.upload_view(upload) == {
+        "id": FILE_ID,
+        "upload": "multipart",
+        "part_size": 16 * 1024**2,
+        "part_count": 3,
+        "expires_at": "2026-01-31T13:00:00Z",
+        "revert_token": "token",
+    }
+
+
+def test_the_part_views_are_the_part_models() -> None:
+    request = PresignedUpload(url="https://s3/p", headers={"Content-Length": "5"})
+    held = HeldPart(number=2, size=5, etag='"e"', checksum_sha256="c")
+
+    assert views.part_uploads_view([PartUpload(number=2, request=request)]) == {
+        "parts": [
+            {
+                "number": 2,
+                "url": "https://s3/p",
+                "method": "PUT",
+                "headers": {"Content-Length": "5"},
+            }
+        ]
+    }
+    assert views.held_parts_view(HeldParts(parts=(held,))) == {
+        "parts": [{"number": 2, "size": 5, "checksum_sha256": "c"}]
+    }
+    completed = CompletedUpload(file_id=FILE_ID, status=Status.UPLOADED)
+    assert views.completed_view(completed) == {
+        "id": FILE_ID,
+        "status": "uploaded",
+        "rejected": None,
     }
 
 
@@ -78,6 +131,8 @@ def test_the_config_view_lists_every_limit() -> None:
         url_expiration=60,
         max_name_length=255,
         max_batch_size=100,
+        multipart_threshold=33554432,
+        part_size=16777216,
     )
 
     assert views.config_view(config) == {
@@ -87,6 +142,8 @@ def test_the_config_view_lists_every_limit() -> None:
         "url_expiration": 60,
         "max_name_length": 255,
         "max_batch_size": 100,
+        "multipart_threshold": 33554432,
+        "part_size": 16777216,
     }
 
 
@@ -121,6 +178,8 @@ def test_the_file_view_gives_null_for_what_has_not_happened() -> None:
         "expired": False,
         "rejected": None,
         "url": None,
+        "checksum_sha256": None,
+        "upload": "single",
     }
 
 

@@ -25,12 +25,15 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator, ValidationError, validators
 
 from filestore.errors import FilestoreError
-from filestore.models import Status
+from filestore.models import Status, UploadKind
+from filestore.parts import MAX_PARTS
 from filestore.storage import PresignedUpload
 from filestore.validation import (
+    CHECKSUM_SHA256,
     FILE_ID,
     MAX_BATCH_SIZE,
     MAX_NAME_LENGTH,
+    MAX_PARTS_PER_REQUEST,
     MAX_TYPE_LENGTH,
     MIME_TYPE,
     parse_flag,
@@ -54,6 +57,8 @@ WIDEST = Settings(
     allowed_types=("*",),
     allowed_origin="*",
     upload_timeout=3600,
+    multipart_threshold=33554432,
+    part_size=16777216,
 )
 EXAMPLES = 400
 
@@ -140,6 +145,22 @@ EXPECTED_LIMITS: dict[str, Any] = {
     "definitions.Upload.method.enum": [PresignedUpload(url="", headers={}).method],
     "definitions.FileInfo.status.enum": [status.value for status in Status],
     "definitions.FileStatus.status.enum": [status.value for status in Status],
+    "definitions.FileInfo.upload.enum": [kind.value for kind in UploadKind],
+    "definitions.Upload.upload.enum": [kind.value for kind in UploadKind],
+    "definitions.CreateFileRequest.checksum_sha256.pattern": f"^{CHECKSUM_SHA256.pattern}$",
+    "definitions.SignPartsRequest.parts.minItems": 1,
+    "definitions.SignPartsRequest.parts.maxItems": MAX_PARTS_PER_REQUEST,
+    "definitions.SignPartsRequest.parts.items.number.minimum": 1,
+    "definitions.SignPartsRequest.parts.items.number.maximum": MAX_PARTS,
+    "definitions.SignPartsRequest.parts.items.checksum_sha256.pattern": (
+        f"^{CHECKSUM_SHA256.pattern}$"
+    ),
+    "definitions.PartUploads.parts.items.method.enum": [PresignedUpload(url="", headers={}).method],
+    "definitions.CompletedUpload.status.enum": [
+        Status.UPLOADED.value,
+        Status.STORED.value,
+        Status.DELETED.value,
+    ],
 }
 # Patterns written differently from the code's checks: the property tests below show that the
 # gateway model and the function accept exactly the same requests.

@@ -60,6 +60,8 @@ def _lambda_environment(task_root: Path) -> dict[str, str]:
         "ALLOWED_TYPES": "*",
         "ALLOWED_ORIGIN": "*",
         "UPLOAD_TIMEOUT": "3600",
+        "MULTIPART_THRESHOLD": "33554432",
+        "PART_SIZE": "16777216",
         "POWERTOOLS_SERVICE_NAME": "filestore",
         "POWERTOOLS_METRICS_NAMESPACE": "Filestore",
         "POWERTOOLS_TRACE_DISABLED": "true",

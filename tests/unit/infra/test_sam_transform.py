@@ -24,11 +24,31 @@ DEAD_LETTERS = "the dead-letter queue"
 # What each function's role may do, and on what: nothing more (docs/ARCHITECTURE.md behaviour).
 GRANTS: dict[str, set[tuple[str, str]]] = {
     "GetConfigFunction": set(),
-    "CreateFileFunction": {("dynamodb:PutItem", TABLE), ("s3:PutObject", OBJECTS)},
+    "CreateFileFunction": {
+        ("dynamodb:PutItem", TABLE),
+        ("s3:PutObject", OBJECTS),
+        ("s3:AbortMultipartUpload", OBJECTS),
+    },
     "RevertFileFunction": {
         ("dynamodb:GetItem", TABLE),
         ("dynamodb:UpdateItem", TABLE),
         ("s3:DeleteObject", OBJECTS),
+        ("s3:AbortMultipartUpload", OBJECTS),
+    },
+    "SignPartsFunction": {
+        ("dynamodb:GetItem", TABLE),
+        ("dynamodb:UpdateItem", TABLE),
+        ("s3:PutObject", OBJECTS),
+    },
+    "ListPartsFunction": {("dynamodb:GetItem", TABLE), ("s3:ListMultipartUploadParts", OBJECTS)},
+    "CompleteUploadFunction": {
+        ("dynamodb:GetItem", TABLE),
+        ("dynamodb:UpdateItem", TABLE),
+        ("s3:ListMultipartUploadParts", OBJECTS),
+        ("s3:PutObject", OBJECTS),
+        ("s3:GetObject", OBJECTS),
+        ("s3:DeleteObject", OBJECTS),  # a file the content check refuses
+        ("s3:ListBucket", BUCKET),
     },
     "StoreFilesFunction": {
         ("dynamodb:GetItem", TABLE),
@@ -42,6 +62,7 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:GetItem", TABLE),
         ("dynamodb:UpdateItem", TABLE),
         ("s3:DeleteObject", OBJECTS),
+        ("s3:AbortMultipartUpload", OBJECTS),
     },
     "ObjectCreatedFunction": {
         ("dynamodb:GetItem", TABLE),
@@ -53,8 +74,10 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
     },
     "ExpireFilesFunction": {
         ("dynamodb:Query", INDEX),
+        ("dynamodb:GetItem", TABLE),
         ("dynamodb:UpdateItem", TABLE),
         ("s3:DeleteObject", OBJECTS),
+        ("s3:AbortMultipartUpload", OBJECTS),
     },
 }
 
@@ -127,7 +150,7 @@ def test_store_on_upload_mode_has_no_expiry_function_and_no_schedule() -> None:
         if item["Type"] == "AWS::Lambda::Function"
     }
     assert "handlers.expire_files.handler" not in handlers
-    assert len(handlers) == 7
+    assert len(handlers) == 10
     assert not [item for item in active.values() if item["Type"] == "AWS::Events::Rule"]
     assert not [name for name in active if name.startswith("ExpireFiles")]
 

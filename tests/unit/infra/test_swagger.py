@@ -100,7 +100,9 @@ def test_only_admin_routes_require_the_api_key(route: tuple[str, str]) -> None:
     assert security == ([{"api_key": []}] if route in ADMIN_ROUTES else None)
 
 
-@pytest.mark.parametrize("path", ["/config", "/file", "/file/{id}", "/files"])
+@pytest.mark.parametrize(
+    "path", ["/config", "/file", "/file/{id}", "/file/{id}/parts", "/file/{id}/complete", "/files"]
+)
 def test_every_path_answers_preflight_with_a_mock(path: str) -> None:
     item = load_swagger()["paths"][path]
     options = item["options"]
@@ -258,8 +260,11 @@ def test_create_file_model_accepts_good_requests(body: dict[str, Any]) -> None:
         {"name": "a.txt", "size": 0},
         {"name": "a.txt", "size": "12"},
         {"name": "a.txt", "size": 1.5},
-        {"name": "a.txt", "size": 5368709121},
+        {"name": "a.txt", "size": 5497558138881},
         {"name": "a.txt", "size": 1, "type": "t" * 256},
+        {"name": "a.txt", "size": 1, "checksum_sha256": "not base64"},
+        {"name": "a.txt", "size": 1, "checksum_sha256": "A" * 43 + "B"},
+        {"name": "a.txt", "size": 1, "checksum_sha256": None},
         ["a.txt"],
     ],
 )

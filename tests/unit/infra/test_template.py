@@ -50,10 +50,15 @@ def test_parameters_have_the_documented_defaults_and_limits() -> None:
     assert parameters["StoreOnLoad"]["AllowedValues"] == ["True", "False"]
     assert parameters["StoreOnLoad"]["Default"] == "False"
     assert parameters["MaxFileSize"]["Default"] == 104857600
-    assert parameters["MaxFileSize"]["MaxValue"] == 5368709120
+    assert parameters["MaxFileSize"]["MaxValue"] == 5497558138880  # 5 TiB, S3's largest object
+    for name, default in (("MultipartThreshold", 33554432), ("PartSize", 16777216)):
+        assert parameters[name]["Default"] == default, name
+        assert parameters[name]["MinValue"] == 5 * 1024**2, name  # S3's smallest part
+        assert parameters[name]["MaxValue"] == 5 * 1024**3, name  # S3's largest part
     assert parameters["AllowedTypes"]["Default"] == "*"
     assert parameters["AllowedOrigin"]["Default"] == "*"
     assert parameters["UploadTimeout"]["Default"] == 3600
+    assert parameters["IncompleteUploadDays"]["Default"] == 7
     assert parameters["ExpireSchedule"]["Default"] == "rate(30 minutes)"
     throttles = ("ApiThrottleRate", "ApiThrottleBurst", "AdminThrottleRate", "AdminThrottleBurst")
     assert {name: parameters[name]["Default"] for name in throttles} == {
@@ -150,8 +155,25 @@ def test_storage_bucket_is_private_encrypted_and_lets_the_signed_upload_in() -> 
     # Every header the presigned PUT signs and the browser may announce in its preflight.
     assert {"content-type", "if-none-match"} <= {h.lower() for h in rule["AllowedHeaders"]}
     assert "ETag" in rule["ExposedHeaders"]
+    assert "x-amz-checksum-sha256" in rule["AllowedHeaders"]  # signed into every part URL
     lifecycle = bucket["LifecycleConfiguration"]["Rules"]
     assert any("AbortIncompleteMultipartUpload" in item for item in lifecycle)
+
+
+def test_the_abort_backstop_outlasts_the_longest_inactivity_the_template_allows() -> None:
+    template = load_template()
+    parameters = template["Parameters"]
+    (rule,) = template["Resources"]["StorageBucket"]["Properties"]["LifecycleConfiguration"][
+        "Rules"
+    ]
+    days = rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+    assert days == {"Ref": "IncompleteUploadDays"}
+    # Every IncompleteUploadDays the template accepts exceeds every UploadTimeout it accepts, so
+    # S3 never aborts an upload the expiry still counts as active.
+    assert (
+        parameters["IncompleteUploadDays"]["MinValue"] * 86400
+        > (parameters["UploadTimeout"]["MaxValue"])
+    )
 
 
 def test_storage_bucket_refuses_plain_http() -> None:

@@ -10,6 +10,7 @@ from moto.s3.models import s3_backends
 
 from local_stack.account import ACCOUNT_ID
 from local_stack.s3.journal import ObjectJournal
+from local_stack.testing.checksums import composite_sha256, sha256_b64
 from local_stack.testing.s3_wsgi import LocalS3
 
 if TYPE_CHECKING:
@@ -251,3 +252,53 @@ def test_an_aborted_upload_and_a_part_sent_twice_leave_no_blob_behind(
         "Parts"
     ]
     assert (part["ETag"], part["Size"]) == (again["ETag"], len(b"new part!"))
+
+
+def test_part_checksums_and_the_completed_composite_survive_a_restart(
+    journaled: LocalS3, tmp_path: Path
+) -> None:
+    parts = [b"c" * PART_SIZE, b"d" * PART_SIZE, b"end"]
+    upload_id = journaled.start_multipart("resumed")
+    for number, data in enumerate(parts[:2], start=1):
+        url, headers = journaled.presigned_part("resumed", upload_id, number, data)
+        assert journaled.send("PUT", url, headers, data).status_code == 200
+
+    _fresh_moto(journaled)
+    ObjectJournal(tmp_path).restore()
+    listed = journaled.client.list_parts(
+        Bucket=journaled.bucket, Key="resumed", UploadId=upload_id
+    )["Parts"]
+    assert [part["ChecksumSHA256"] for part in listed] == [sha256_b64(p) for p in parts[:2]]
+    url, headers = journaled.presigned_part("resumed", upload_id, 3, parts[2])
+    assert journaled.send("PUT", url, headers, parts[2]).status_code == 200
+    listed = journaled.client.list_parts(
+        Bucket=journaled.bucket, Key="resumed", UploadId=upload_id
+    )["Parts"]
+    done = journaled.client.complete_multipart_upload(
+        Bucket=journaled.bucket,
+        Key="resumed",
+        UploadId=upload_id,
+        MultipartUpload={
+            "Parts": [
+                {
+                    "PartNumber": p["PartNumber"],
+                    "ETag": p["ETag"],
+                    "ChecksumSHA256": p["ChecksumSHA256"],
+                }
+                for p in listed
+            ]
+        },
+    )
+    assert done["ChecksumSHA256"] == composite_sha256(parts)
+
+    _fresh_moto(journaled)
+    ObjectJournal(tmp_path).restore()
+
+    head = journaled.client.head_object(
+        Bucket=journaled.bucket, Key="resumed", ChecksumMode="ENABLED"
+    )
+    assert (head["ChecksumSHA256"], head["ChecksumType"]) == (composite_sha256(parts), "COMPOSITE")
+    assert head["ETag"] == done["ETag"]
+    assert journaled.client.list_multipart_uploads(Bucket=journaled.bucket).get("Uploads", []) == []
+    got = journaled.client.get_object(Bucket=journaled.bucket, Key="resumed")["Body"].read()
+    assert got == b"".join(parts)
