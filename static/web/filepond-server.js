@@ -200,12 +200,15 @@ export function createFilestoreServer(
       if (cancelled) return;
       const known = err instanceof FilestoreError;
       let message = known ? err.message : `Upload failed: ${err.message || err}`;
-      if (ticket?.upload === "multipart") {
+      const refused = known && err.code === "Rejected"; // the content check removed it
+      if (ticket?.upload === "multipart" && !refused) {
         // Kept (in resumeStore too): a retry, or adding the file again, sends only what is missing.
         failedUploads.set(file, ticket.id);
         message = `${message} ${KEPT_FOR_RETRY}`;
       } else {
-        cleanUp(); // a failed PUT leaves a pending record: revert it so a retry starts clean
+        // A failed PUT leaves a pending record: revert it so a retry starts clean (a refused
+        // file's record is deleted already, and a multipart one has nothing left to resume).
+        cleanUp();
       }
       // FilePond's status has one short line: it gets the summary, the page shows the message.
       onFailed(file, message);
