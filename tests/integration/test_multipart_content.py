@@ -14,6 +14,7 @@ import requests
 
 from tests.helpers import signatures
 from tests.helpers.multipart import file_bytes
+from tests.integration.test_content_check import object_exists
 from tests.integration.test_multipart_uploads import MULTIPART_PARAMS, SIZE, Client
 
 if TYPE_CHECKING:
@@ -25,11 +26,6 @@ pytestmark = pytest.mark.local_only
 @pytest.fixture(scope="module")
 def images_stored_on_upload(local_stacks: StackFactory) -> TargetVars:
     return local_stacks({**MULTIPART_PARAMS, "AllowedTypes": "image/*", "StoreOnLoad": "True"})
-
-
-def object_exists(client: Client, key: str) -> bool:
-    listing = client.s3().list_objects_v2(Bucket=client.target["bucket"], Prefix=key)
-    return any(entry["Key"] == key for entry in listing.get("Contents", []))
 
 
 def test_html_declared_png_in_parts_is_refused_by_complete_and_never_stored(
@@ -57,7 +53,7 @@ def test_html_declared_png_in_parts_is_refused_by_complete_and_never_stored(
     record = client.describe(created["id"])
     assert (record["status"], record["stored_at"], record["url"]) == ("deleted", None, None)
     assert record["upload"] == "multipart"
-    assert not object_exists(client, created["id"])
+    assert not object_exists(images_stored_on_upload, created["id"])
 
 
 def test_a_real_png_in_parts_is_stored_by_complete_and_downloads_intact(
