@@ -65,6 +65,7 @@ $(STAMPS)/vendor: $(EXT_DIR)/requirements.txt | $(STAMPS)/venv
 	$(PY) -m pip install --quiet --no-deps --target $(EXT_DIR) \
 	    --platform manylinux2014_aarch64 --python-version 3.13 --implementation cp \
 	    --only-binary=:all: -r $(EXT_DIR)/requirements.txt
+	rm -rf $(EXT_DIR)/bin  # console scripts (filetype's CLI): the Lambdas import, never run them
 	@touch $@
 
 # FilePond and its plugins from the npm registry (pinned by static/package-lock.json).

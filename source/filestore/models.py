@@ -66,6 +66,7 @@ class FileRecord:
     revert_token_hash: str | None = None
     expiry_shard: int | None = None
     expire_at: int | None = None
+    rejected: str | None = None  # why the content check removed the file; None otherwise
     upload_id: str | None = None  # the S3 multipart upload's id; None for a single PUT
     part_size: int | None = None  # bytes per part (the last may be smaller); multipart only
     checksum_sha256: str | None = None  # base64; a multipart object's carries S3's "-N"
@@ -101,6 +102,8 @@ class FileRecord:
             item["expired"] = {"BOOL": True}
         if self.revert_token_hash is not None:
             item["revert_token_hash"] = {"S": self.revert_token_hash}
+        if self.rejected is not None:
+            item["rejected"] = {"S": self.rejected}
         if self.expiry_shard is not None and self.expire_at is not None:
             item["expiry_shard"] = {"N": str(self.expiry_shard)}
             item["expire_at"] = {"N": str(self.expire_at)}
@@ -144,6 +147,7 @@ class FileRecord:
             revert_token_hash=text("revert_token_hash"),
             expiry_shard=number("expiry_shard"),
             expire_at=number("expire_at"),
+            rejected=text("rejected"),
             upload_id=text("upload_id"),
             part_size=number("part_size"),
             checksum_sha256=text("checksum_sha256"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from filestore.errors import (
@@ -12,7 +11,6 @@ from filestore.errors import (
     FileNotFound,
     IncompleteUpload,
     InvalidPartNumber,
-    InvalidRevertToken,
     NotMultipart,
     UploadAborted,
 )
@@ -20,26 +18,16 @@ from filestore.models import FileId, FileRecord, Status
 from filestore.observability import logger
 from filestore.parts import PartPlan, completion_problems
 from filestore.results import CompletedUpload, HeldParts, PartUpload
-from filestore.storage import ObjectStorage, StoredObject
-from filestore.tokens import token_matches
+from filestore.tokens import authorized_record
 
 if TYPE_CHECKING:
-    from filestore.repository import FileRepository, WriteOutcome
+    from datetime import datetime
+
+    from filestore.recording import UploadRecorder
+    from filestore.repository import FileRepository
+    from filestore.storage import ObjectStorage
     from filestore.validation import PartRequest
     from runtime_context import Settings
-
-# FileService's one way of recording an upload S3 reports (metrics and logs included).
-RecordUpload = Callable[[FileId, StoredObject, datetime, bool], "WriteOutcome"]
-
-
-def authorized_record(files: FileRepository, file_id: FileId, token: str) -> FileRecord:
-    """The record ``token`` reverts: 404 for an unknown id, 403 for another file's token."""
-    record = files.get(file_id)
-    if record is None:
-        raise FileNotFound(f"file {file_id} does not exist")
-    if not token_matches(token, record.revert_token_hash):
-        raise InvalidRevertToken("the revert token does not match this file")
-    return record
 
 
 class MultipartUploads:
@@ -51,13 +39,13 @@ class MultipartUploads:
         files: FileRepository,
         objects: ObjectStorage,
         now: Callable[[], datetime],
-        record_upload: RecordUpload,
+        recorder: UploadRecorder,
     ) -> None:
         self._settings = settings
         self._files = files
         self._objects = objects
         self._now = now
-        self._record_upload = record_upload
+        self._recorder = recorder
 
     def sign(
         self, file_id: FileId, token: str, requests: Sequence[PartRequest]
@@ -107,8 +95,12 @@ class MultipartUploads:
 
     def complete(self, file_id: FileId, token: str) -> CompletedUpload:
         """Check that S3 holds every planned part at its planned size, then complete with
-        ``If-None-Match: *``. Completing again, or concurrently, answers the same."""
-        record = self._multipart_record(file_id, token)
+        ``If-None-Match: *``. Completing again, or concurrently, answers the same: a file the
+        content check refused included (status ``deleted`` with its ``rejected`` reason)."""
+        record = authorized_record(self._files, file_id, token)
+        if record.rejected is not None and record.upload_id is not None:
+            return _refused(record.id, record.rejected)
+        record = _require_multipart(record)
         if record.uploaded_at is not None:
             return CompletedUpload(file_id=file_id, status=record.status)
         upload_id = _upload_id(record)
@@ -131,27 +123,27 @@ class MultipartUploads:
     # ---- helpers ----------------------------------------------------------------------------
 
     def _multipart_record(self, file_id: FileId, token: str) -> FileRecord:
-        record = authorized_record(self._files, file_id, token)
-        if record.deleted_at is not None:
-            raise FileDeleted(f"file {file_id} is deleted")
-        if record.upload_id is None:
-            raise NotMultipart(
-                f"file {file_id} is a single upload (one presigned PUT); it has no parts"
-            )
-        return record
+        return _require_multipart(authorized_record(self._files, file_id, token))
 
     def _record_completion(self, record: FileRecord) -> CompletedUpload:
-        """Record what S3 now holds (as the CompleteMultipartUpload event would)."""
+        """Record what S3 now holds as the CompleteMultipartUpload event would: the content check
+        first, so in store-on-upload mode no file is stored before its content has passed."""
         stored = self._objects.head(record.id)
-        if stored is None:
-            raise self._gone(record)
-        store = self._settings.store_on_upload
-        outcome = self._record_upload(record.id, stored, self._now(), store)
-        if outcome.applied:
-            return CompletedUpload(
-                file_id=record.id, status=Status.STORED if store else Status.UPLOADED
+        recorded = None
+        if stored is not None:
+            recorded = self._recorder.record(
+                record.id, stored, self._now(), store=self._settings.store_on_upload
             )
-        before = outcome.before
+        if recorded is None:
+            raise self._gone(record)
+        if recorded.rejected_now and recorded.rejected is not None:
+            return _refused(record.id, recorded.rejected)
+        if recorded.outcome.applied:
+            status = Status.STORED if self._settings.store_on_upload else Status.UPLOADED
+            return CompletedUpload(file_id=record.id, status=status)
+        before = recorded.outcome.before
+        if before is not None and before.rejected is not None:
+            return _refused(record.id, before.rejected)  # the event's check refused it first
         if before is None or before.deleted_at is not None:
             # The ObjectCreated event removes an object whose record is gone or deleted.
             raise FileDeleted(f"file {record.id} was deleted while it was being completed")
@@ -168,6 +160,21 @@ class MultipartUploads:
             f"S3 no longer holds the multipart upload of file {record.id} (aborted after"
             " IncompleteUploadDays); create the file again"
         )
+
+
+def _require_multipart(record: FileRecord) -> FileRecord:
+    if record.deleted_at is not None:
+        raise FileDeleted(f"file {record.id} is deleted")
+    if record.upload_id is None:
+        raise NotMultipart(
+            f"file {record.id} is a single upload (one presigned PUT); it has no parts"
+        )
+    return record
+
+
+def _refused(file_id: FileId, reason: str) -> CompletedUpload:
+    """The answer for a file the content check refused: removed, its record deleted."""
+    return CompletedUpload(file_id=file_id, status=Status.DELETED, rejected=reason)
 
 
 def _refuse_unless_pending(record: FileRecord) -> None:

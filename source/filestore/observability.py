@@ -47,6 +47,7 @@ class Metric(StrEnum):
     FILES_STORED = "FilesStored"
     FILES_DELETED = "FilesDeleted"
     FILES_EXPIRED = "FilesExpired"
+    FILES_REJECTED = "FilesRejected"
 
 
 def count(metric: Metric, value: int = 1) -> None:

@@ -115,8 +115,12 @@ class FileRepository:
         now: datetime,
         store: bool,
         checksum_sha256: str | None = None,
+        rejected: str | None = None,
     ) -> WriteOutcome:
-        """Record the upload S3 reported (and, in store-on-upload mode, store the file)."""
+        """Record the upload S3 reported (and, in store-on-upload mode, store the file).
+
+        With ``rejected`` (the content check's reason) the file is deleted in the same write.
+        """
         values: dict[str, AttributeValueTypeDef] = {
             ":now": {"S": format_timestamp(now)},
             ":size": {"N": str(size)},
@@ -126,7 +130,10 @@ class FileRepository:
         if checksum_sha256 is not None:
             expression += ", checksum_sha256 = :checksum"
             values[":checksum"] = {"S": checksum_sha256}
-        if store:
+        if rejected is not None:
+            expression += ", deleted_at = :now, rejected = :reason"
+            values[":reason"] = {"S": rejected}
+        elif store:
             expression += ", stored_at = :now " + REMOVE_EXPIRY
         return self._update(
             file_id,

@@ -63,10 +63,12 @@ class HeldParts:
 
 @dataclass(frozen=True)
 class CompletedUpload:
-    """POST /file/{id}/complete: the file, now uploaded (or stored in store-on-upload mode)."""
+    """POST /file/{id}/complete: the file, now uploaded (or stored in store-on-upload mode), or
+    deleted with the content check's reason in ``rejected``."""
 
     file_id: FileId
     status: Status
+    rejected: str | None = None
 
 
 class BatchProblem(StrEnum):
@@ -75,6 +77,7 @@ class BatchProblem(StrEnum):
     NOT_FOUND = "not found"
     NOT_UPLOADED = "not uploaded"
     DELETED = "deleted"
+    REJECTED = "rejected"  # the content check refused and removed it
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class UploadEventOutcome(StrEnum):
 
     RECORDED = "recorded"  # the upload is in the record now
     DUPLICATE = "duplicate"  # it already was: a repeated event
+    REJECTED = "rejected"  # the content check refused it: object removed, record deleted
     REMOVED = "removed"  # the object had no live record (unknown, deleted or a foreign key)
     GONE = "gone"  # the object no longer exists
     IGNORED = "ignored"  # the event names another bucket

@@ -17,9 +17,10 @@ from filestore.errors import (
     NotInThisMode,
 )
 from filestore.models import FileId, FileRecord, Status, UploadKind, expiry_shard_of
-from filestore.multipart import MultipartUploads, authorized_record
+from filestore.multipart import MultipartUploads
 from filestore.observability import Metric, count, logger
 from filestore.parts import PartPlan, plan_parts
+from filestore.recording import UploadRecorder
 from filestore.repository import FileRepository, WriteOutcome
 from filestore.results import (
     BatchProblem,
@@ -33,8 +34,8 @@ from filestore.results import (
     Upload,
     UploadEventOutcome,
 )
-from filestore.storage import ObjectStorage, StoredObject
-from filestore.tokens import hash_token, new_token
+from filestore.storage import ObjectStorage
+from filestore.tokens import authorized_record, hash_token, new_token
 from filestore.validation import FILE_ID, MAX_BATCH_SIZE, MAX_NAME_LENGTH
 
 if TYPE_CHECKING:
@@ -80,8 +81,9 @@ class FileService:
             parts_page_size=parts_page_size,
             sleep=sleep,
         )
+        self._recorder = UploadRecorder(settings, self._files, self._objects)
         self._multipart = MultipartUploads(
-            settings, self._files, self._objects, self._now, self._record_reported_upload
+            settings, self._files, self._objects, self._now, self._recorder
         )
 
     # ---- public API -------------------------------------------------------------------------
@@ -135,6 +137,10 @@ class FileService:
     def complete_upload(self, file_id: FileId, token: str) -> CompletedUpload:
         """POST /file/{id}/complete: complete a multipart upload that holds every planned part."""
         return self._multipart.complete(file_id, token)
+
+    def file_status(self, file_id: FileId, token: str) -> FileRecord:
+        """GET /file/{id}: the uploader reads its file's status (and why it was rejected)."""
+        return authorized_record(self._files, file_id, token)
 
     def revert(self, file_id: FileId, token: str) -> FileId:
         """DELETE /file/{id}: the uploader takes back a file it has not stored."""
@@ -237,9 +243,15 @@ class FileService:
             logger.warning("removed object with a foreign key", extra={"key": key})
             return UploadEventOutcome.REMOVED
         file_id = FileId(key)
-        outcome = self._mark_uploaded(
+        recorded = self._recorder.record(
             file_id, stored_object, self._now(), store=self.settings.store_on_upload
         )
+        if recorded is None:
+            logger.info("object already gone", extra={"key": key})
+            return UploadEventOutcome.GONE
+        outcome = recorded.outcome
+        if recorded.rejected_now:
+            return UploadEventOutcome.REJECTED
         if outcome.applied:
             return UploadEventOutcome.RECORDED
         if outcome.before is None or outcome.before.deleted_at is not None:
@@ -324,11 +336,13 @@ class FileService:
         before = outcome.before
         if not outcome.applied and before and not before.deleted_at and not before.uploaded_at:
             # Not uploaded yet, as far as the table knows: the S3 event may still be on its
-            # way, so ask S3 and record the upload ourselves before storing.
+            # way, so ask S3, check the content and record the upload ourselves before storing.
             stored_object = self._objects.head(file_id)
-            if stored_object is None:
-                return BatchProblem.NOT_UPLOADED
-            self._mark_uploaded(file_id, stored_object, now, store=False)
+            if stored_object is not None:
+                recorded = self._recorder.record(file_id, stored_object, now, store=False)
+                if recorded is not None and recorded.rejected_now:
+                    return BatchProblem.REJECTED
+            # Or no object (not uploaded, or removed by an event just now): the record says why.
             outcome = self._files.mark_stored(file_id, now=now)
         if outcome.applied:
             if outcome.before is None or outcome.before.stored_at is None:
@@ -337,43 +351,11 @@ class FileService:
         if outcome.before is None:
             return BatchProblem.NOT_FOUND
         if outcome.before.deleted_at is not None:
-            return BatchProblem.DELETED
+            return BatchProblem.REJECTED if outcome.before.rejected else BatchProblem.DELETED
         return BatchProblem.NOT_UPLOADED
 
-    def _mark_uploaded(
-        self, file_id: FileId, stored_object: StoredObject, now: datetime, *, store: bool
-    ) -> WriteOutcome:
-        outcome = self._files.mark_uploaded(
-            file_id,
-            size=stored_object.size,
-            content_type=stored_object.content_type,
-            now=now,
-            store=store,
-            checksum_sha256=stored_object.checksum_sha256,
-        )
-        if outcome.applied:
-            count(Metric.FILES_UPLOADED)
-            count(Metric.BYTES_UPLOADED, stored_object.size)
-            if store:
-                count(Metric.FILES_STORED)
-            logger.info(
-                "upload recorded",
-                extra={"file_id": file_id, "size": stored_object.size, "stored": store},
-            )
-        return outcome
-
-    def _record_reported_upload(
-        self, file_id: FileId, stored_object: StoredObject, now: datetime, store: bool
-    ) -> WriteOutcome:
-        return self._mark_uploaded(file_id, stored_object, now, store=store)
-
     def _finish_deletion(self, file_id: str, upload_id: str | None) -> None:
-        """Abort the multipart upload first (a complete racing it then fails, or its object is
-        removed next), delete the object, then drop the expiry attributes."""
-        if upload_id is not None:
-            self._objects.abort_multipart(file_id, upload_id)
-        self._objects.delete(file_id)
-        self._files.finish_deletion(file_id)
+        self._recorder.finish_deletion(file_id, upload_id)
 
 
 def _upload_id_before(outcome: WriteOutcome) -> str | None:

@@ -1,4 +1,4 @@
-"""The storage bucket: presigned URLs, HeadObject, DeleteObject and multipart uploads."""
+"""The storage bucket: presigned URLs, HeadObject, ranged GET, DeleteObject, multipart uploads."""
 
 from __future__ import annotations
 
@@ -224,6 +224,22 @@ class ObjectStorage:
             content_type=response.get("ContentType") or "application/octet-stream",
             checksum_sha256=response.get("ChecksumSHA256"),
         )
+
+    def read_head(self, key: str, length: int) -> bytes | None:
+        """The object's first ``length`` bytes (one ranged GET), or None when there is none."""
+        try:
+            response = self._client.get_object(
+                Bucket=self._bucket, Key=key, Range=f"bytes=0-{length - 1}"
+            )
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code")
+            if code == "InvalidRange":  # S3's answer for an empty object
+                return b""
+            if code in MISSING_OBJECT_CODES:
+                return None
+            raise
+        with response["Body"] as body:
+            return body.read(length)
 
     def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error in S3."""

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from filestore.errors import FilestoreError
-    from filestore.models import FileId
+    from filestore.models import FileId, FileRecord
     from filestore.results import (
         BatchResult,
         ClientConfig,
@@ -85,14 +85,23 @@ def held_parts_view(held: HeldParts) -> dict[str, Any]:
     }
 
 
-def completed_view(completed: CompletedUpload) -> dict[str, str]:
+def completed_view(completed: CompletedUpload) -> dict[str, str | None]:
     """POST /file/{id}/complete (the CompletedUpload model)."""
-    return {"id": completed.file_id, "status": completed.status.value}
+    return {
+        "id": completed.file_id,
+        "status": completed.status.value,
+        "rejected": completed.rejected,
+    }
 
 
 def file_ref_view(file_id: FileId) -> dict[str, str]:
     """DELETE /file/{id} (the FileRef model)."""
     return {"id": file_id}
+
+
+def file_status_view(record: FileRecord) -> dict[str, str | None]:
+    """GET /file/{id} (the FileStatus model): what the uploader may know of its own file."""
+    return {"id": record.id, "status": record.status.value, "rejected": record.rejected}
 
 
 def batch_view(result: BatchResult) -> dict[str, Any]:
@@ -129,6 +138,7 @@ def _file_view(described: DescribedFile) -> dict[str, Any]:
         "stored_at": _timestamp_or_none(record.stored_at),
         "deleted_at": _timestamp_or_none(record.deleted_at),
         "expired": record.expired,
+        "rejected": record.rejected,
         "url": described.download_url,
         "checksum_sha256": record.checksum_sha256,
         "upload": record.upload_kind.value,

@@ -134,6 +134,13 @@ export function setupAdmin({ api, getFinishedIds, maxBatchSize }) {
         badge.className = `badge badge--${file.status}`;
         badge.textContent = state.textContent;
         state.replaceChildren(badge);
+        if (file.rejected) {
+          // Why the content check removed it (server text: set as text, never HTML).
+          const reason = document.createElement("small");
+          reason.className = "admin-rejected";
+          reason.textContent = `Rejected: ${file.rejected}`;
+          state.append(document.createElement("br"), reason);
+        }
         state.dataset.label = "Status";
 
         const download = document.createElement("td");

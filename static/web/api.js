@@ -176,6 +176,14 @@ export class FilestoreApi {
     });
   }
 
+  /** GET /file/{id} with the revert token: `{ id, status, rejected }` of the uploader's file. */
+  getFileStatus(id, revertToken, signal) {
+    return this.request("GET", `/file/${encodeURIComponent(id)}`, {
+      headers: { "X-Revert-Token": revertToken },
+      signal,
+    });
+  }
+
   /** POST /files?deleted=yes&nonstored=yes: every known id, whatever its status. */
   describeFiles(ids, apiKey) {
     return this.request("POST", "/files?deleted=yes&nonstored=yes", {

@@ -30,6 +30,37 @@ export function guessType(file) {
 /** How long a POST /file cancelled in flight may still answer (to be reverted) before it is cut. */
 export const CREATE_GRACE_MS = 2000;
 
+/**
+ * Where AllowedTypes is not `*`, the server checks each upload's first bytes when S3 reports it:
+ * after a single PUT the page asks GET /file/{id} this often, for at most this long, before it
+ * calls a file done. An answer still pending by then leaves the file shown as uploaded (the check
+ * still runs). A multipart upload needs no polling: POST /file/{id}/complete runs the check.
+ */
+export const CONTENT_CHECK_POLL_MS = 250;
+export const CONTENT_CHECK_WAIT_MS = 15000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The file's status once the server has handled its upload, or null if it has not in time. */
+async function settledStatus(api, ticket, isCancelled) {
+  const deadline = Date.now() + CONTENT_CHECK_WAIT_MS;
+  while (!isCancelled()) {
+    const current = await api.getFileStatus(ticket.id, ticket.revert_token);
+    if (current.status !== "pending") return current;
+    if (Date.now() >= deadline) return null;
+    await sleep(CONTENT_CHECK_POLL_MS);
+  }
+  return null;
+}
+
+/** The failure of a file the content check refused, with the server's reason. */
+function refusal(reason) {
+  return new FilestoreError(`Refused: its ${reason}.`, {
+    code: "Rejected",
+    summary: "Content refused",
+  });
+}
+
 const KEPT_FOR_RETRY = "The parts already sent are kept: retrying continues from there.";
 
 /**
@@ -39,6 +70,8 @@ const KEPT_FOR_RETRY = "The parts already sent are kept: retrying continues from
  * adding the same file again (a retry, a reload, a new tab) continues from the parts S3 holds.
  * `revert` (and any cancelled upload) deletes the object, or aborts the multipart upload, and
  * marks the record deleted with the file's revert token, kept in memory for small uploads.
+ * With `checksContent` (AllowedTypes is not `*`) a file is done only once the server's content
+ * check has passed it; a file it rejected fails with the server's reason.
  * `discard(file)` does the same for a failed multipart upload whose item the user removed.
  *
  * `onStarted(file)` runs as each attempt (a retry too) begins, before `onFailed` can run for it.
@@ -50,6 +83,7 @@ export function createFilestoreServer(
   {
     multipartThreshold = Infinity,
     resumeStore,
+    checksContent = false,
     onStarted = () => {},
     onReverted = () => {},
     onFailed = () => {},
@@ -148,25 +182,33 @@ export function createFilestoreServer(
         if (cancelled) return cleanUp();
         if (created.upload === "multipart") resumeStore?.save(file, created);
       }
+      let settled = null; // {status, rejected} once the content check has run
       if (ticket.upload === "multipart") {
         const onProgress = (loaded, total) => progress(true, loaded, total);
-        await sendMultipart({ api, file, upload: ticket, held, onProgress, signal: transfer.signal });
+        const { signal } = transfer;
+        // Its answer is the content check's verdict: POST /file/{id}/complete runs it.
+        settled = await sendMultipart({ api, file, upload: ticket, held, onProgress, signal });
         resumeStore?.forget(file);
       } else {
         upload = putToStorage(ticket, file, progress);
         await upload.promise;
+        if (checksContent) settled = await settledStatus(api, ticket, () => cancelled);
       }
+      if (settled?.rejected) throw refusal(settled.rejected);
       if (!cancelled) load(ticket.id);
     })().catch((err) => {
       if (cancelled) return;
       const known = err instanceof FilestoreError;
       let message = known ? err.message : `Upload failed: ${err.message || err}`;
-      if (ticket?.upload === "multipart") {
+      const refused = known && err.code === "Rejected"; // the content check removed it
+      if (ticket?.upload === "multipart" && !refused) {
         // Kept (in resumeStore too): a retry, or adding the file again, sends only what is missing.
         failedUploads.set(file, ticket.id);
         message = `${message} ${KEPT_FOR_RETRY}`;
       } else {
-        cleanUp(); // a failed PUT leaves a pending record: revert it so a retry starts clean
+        // A failed PUT leaves a pending record: revert it so a retry starts clean (a refused
+        // file's record is deleted already, and a multipart one has nothing left to resume).
+        cleanUp();
       }
       // FilePond's status has one short line: it gets the summary, the page shows the message.
       onFailed(file, message);

@@ -197,6 +197,8 @@ async function main() {
     // Files from this size up go in parts, resumable: an API without multipart sends none.
     multipartThreshold: config.multipart_threshold ?? Infinity,
     resumeStore: createResumeStore(api.apiUrl),
+    // AllowedTypes is not "*": the server checks each upload's first bytes before it is done.
+    checksContent: types.length > 0,
     // A retry clears the file's old problem; done here, not on FilePond's processfilestart
     // event, which can arrive after a fast refusal and would wipe its message.
     onStarted: (file) => problems.remove(file),

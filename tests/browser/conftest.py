@@ -34,6 +34,8 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 LIMITED_PARAMS = {"MaxFileSize": "1000000", "AllowedTypes": "image/*,application/pdf"}
 # A stack sending files from 5 MiB up in 5 MiB parts (S3's smallest), so 11 MiB makes 3 parts.
 MULTIPART_PARAMS = {"MultipartThreshold": "5242880", "PartSize": "5242880"}
+# The same, checking each upload's bytes against AllowedTypes (the content check).
+CHECKED_MULTIPART_PARAMS = {**MULTIPART_PARAMS, "AllowedTypes": "image/*"}
 
 
 def chromium_path() -> str:
@@ -74,6 +76,12 @@ def multipart_stack(local_stack_factory: StackFactory) -> RunningStack:
     return local_stack_factory(MULTIPART_PARAMS)
 
 
+@pytest.fixture(scope="session")
+def checked_multipart_stack(local_stack_factory: StackFactory) -> RunningStack:
+    """A multipart stack taking only images, their bytes checked."""
+    return local_stack_factory(CHECKED_MULTIPART_PARAMS)
+
+
 @pytest.fixture
 def watch() -> PageWatch:
     return PageWatch()
@@ -105,3 +113,8 @@ def limited_page(page: Page, limited_stack: RunningStack) -> UploadPage:
 @pytest.fixture
 def multipart_page(page: Page, multipart_stack: RunningStack) -> UploadPage:
     return UploadPage(page, multipart_stack.web_url).open()
+
+
+@pytest.fixture
+def checked_multipart_page(page: Page, checked_multipart_stack: RunningStack) -> UploadPage:
+    return UploadPage(page, checked_multipart_stack.web_url).open()

@@ -28,6 +28,15 @@ class UploadPage:
         """Pick files as the browse button would."""
         self.page.set_input_files(".filepond--browser", [str(path) for path in paths])
 
+    def add_file_for_id(self, path: Path) -> str:
+        """Add one file and return the id its POST /file was given."""
+        with self.page.expect_response(
+            lambda response: response.url.endswith("/file") and response.request.method == "POST"
+        ) as created:
+            self.add_files([path])
+        file_id: str = created.value.json()["id"]
+        return file_id
+
     def item(self, name: str) -> Locator:
         """FilePond's entry for the file called `name`."""
         return self.page.locator(".filepond--item").filter(

@@ -141,7 +141,7 @@ def test_a_three_part_upload_with_checksums_is_completed_and_recorded(stack: Tar
     completed = client.complete(created)
 
     assert completed.status_code == 200, completed.text
-    assert completed.json() == {"id": created["id"], "status": "uploaded"}
+    assert completed.json() == {"id": created["id"], "status": "uploaded", "rejected": None}
     record = client.describe(created["id"])
     chunks = split_parts(data, 5 * MIB)
     assert record["status"] == "uploaded"
@@ -220,7 +220,11 @@ def test_complete_with_a_missing_part_is_refused_then_completes_once_it_is_sent(
     assert client.describe(created["id"])["status"] == "pending"
     assert len(client.uploads_of(created["id"])) == 1  # nothing was completed
     client.send(created, data, [3])
-    assert client.complete(created).json() == {"id": created["id"], "status": "uploaded"}
+    assert client.complete(created).json() == {
+        "id": created["id"],
+        "status": "uploaded",
+        "rejected": None,
+    }
 
 
 def test_completing_twice_answers_the_same_and_makes_one_object(stack: TargetVars) -> None:
@@ -232,7 +236,11 @@ def test_completing_twice_answers_the_same_and_makes_one_object(stack: TargetVar
     first, second = client.complete(created), client.complete(created)
 
     assert (first.status_code, second.status_code) == (200, 200)
-    assert first.json() == second.json() == {"id": created["id"], "status": "uploaded"}
+    assert (
+        first.json()
+        == second.json()
+        == {"id": created["id"], "status": "uploaded", "rejected": None}
+    )
 
 
 def test_concurrent_completes_make_one_object_and_one_record_without_a_5xx(

@@ -336,6 +336,7 @@ def test_describe_lists_stored_files_with_a_download_url(files: Files) -> None:
         "stored_at": "2026-01-31T12:00:00Z",
         "deleted_at": None,
         "expired": False,
+        "rejected": None,
         "checksum_sha256": None,
         "upload": "single",
     }

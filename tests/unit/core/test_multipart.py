@@ -160,7 +160,7 @@ def test_parts_sent_then_completed_make_the_file_with_its_composite_record(
     response = complete(created)
 
     assert response.status == 200
-    assert response.body == {"id": created["id"], "status": "uploaded"}
+    assert response.body == {"id": created["id"], "status": "uploaded", "rejected": None}
     stored = aws.s3.get_object(Bucket=BUCKET_NAME, Key=created["id"])
     assert stored["Body"].read() == data
     assert stored["ContentType"] == "application/octet-stream"
@@ -198,7 +198,7 @@ def test_complete_with_a_missing_part_is_refused_and_completes_nothing(
     assert multipart_uploads(aws) == [created["id"]]
     assert not files.object_exists(created["id"])
     send_parts(created, data, [2])
-    assert complete(created).body == {"id": created["id"], "status": "uploaded"}
+    assert complete(created).body == {"id": created["id"], "status": "uploaded", "rejected": None}
 
 
 def test_completing_again_answers_the_same(big: FileService) -> None:
@@ -408,7 +408,7 @@ def test_a_complete_that_lost_the_race_records_the_winners_object(
 
     response = complete(created)
 
-    assert response.body == {"id": created["id"], "status": "uploaded"}
+    assert response.body == {"id": created["id"], "status": "uploaded", "rejected": None}
     assert files.item_count() == 1
 
 
@@ -423,7 +423,7 @@ def test_the_complete_event_arriving_first_is_recorded_and_complete_agrees(
     assert files.notify(created["id"]) == ["recorded"]  # s3:ObjectCreated:CompleteMultipartUpload
     item = files.item(created["id"])
     assert item is not None and item["size"] == {"N": str(SIZE)}
-    assert complete(created).body == {"id": created["id"], "status": "uploaded"}
+    assert complete(created).body == {"id": created["id"], "status": "uploaded", "rejected": None}
 
 
 def test_in_store_on_upload_mode_a_completed_upload_is_stored(
@@ -434,8 +434,8 @@ def test_in_store_on_upload_mode_a_completed_upload_is_stored(
     created = post_file({"name": "big.bin", "size": SIZE}).body
     send_parts(created, data, [1, 2, 3])
 
-    assert complete(created).body == {"id": created["id"], "status": "stored"}
-    assert complete(created).body == {"id": created["id"], "status": "stored"}
+    assert complete(created).body == {"id": created["id"], "status": "stored", "rejected": None}
+    assert complete(created).body == {"id": created["id"], "status": "stored", "rejected": None}
 
 
 def test_an_expiry_that_read_the_index_before_a_part_signing_skips_the_file(

@@ -41,6 +41,7 @@ def test_the_service_has_the_operations_the_handlers_call() -> None:
         "delete",
         "describe",
         "expire",
+        "file_status",
         "held_parts",
         "record_upload",
         "revert",
@@ -115,7 +116,11 @@ def test_the_part_views_are_the_part_models() -> None:
         "parts": [{"number": 2, "size": 5, "checksum_sha256": "c"}]
     }
     completed = CompletedUpload(file_id=FILE_ID, status=Status.UPLOADED)
-    assert views.completed_view(completed) == {"id": FILE_ID, "status": "uploaded"}
+    assert views.completed_view(completed) == {
+        "id": FILE_ID,
+        "status": "uploaded",
+        "rejected": None,
+    }
 
 
 def test_the_config_view_lists_every_limit() -> None:
@@ -171,6 +176,7 @@ def test_the_file_view_gives_null_for_what_has_not_happened() -> None:
         "stored_at": None,
         "deleted_at": None,
         "expired": False,
+        "rejected": None,
         "url": None,
         "checksum_sha256": None,
         "upload": "single",

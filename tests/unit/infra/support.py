@@ -32,6 +32,7 @@ SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 ROUTES = {
     ("get", "/config"): "GetConfigFunction",
     ("post", "/file"): "CreateFileFunction",
+    ("get", "/file/{id}"): "RevertFileFunction",
     ("delete", "/file/{id}"): "RevertFileFunction",
     ("post", "/file/{id}/parts"): "SignPartsFunction",
     ("get", "/file/{id}/parts"): "ListPartsFunction",

@@ -144,6 +144,7 @@ EXPECTED_LIMITS: dict[str, Any] = {
     "definitions.Upload.id.pattern": f"^{FILE_ID.pattern}$",
     "definitions.Upload.method.enum": [PresignedUpload(url="", headers={}).method],
     "definitions.FileInfo.status.enum": [status.value for status in Status],
+    "definitions.FileStatus.status.enum": [status.value for status in Status],
     "definitions.FileInfo.upload.enum": [kind.value for kind in UploadKind],
     "definitions.Upload.upload.enum": [kind.value for kind in UploadKind],
     "definitions.CreateFileRequest.checksum_sha256.pattern": f"^{CHECKSUM_SHA256.pattern}$",
@@ -155,7 +156,11 @@ EXPECTED_LIMITS: dict[str, Any] = {
         f"^{CHECKSUM_SHA256.pattern}$"
     ),
     "definitions.PartUploads.parts.items.method.enum": [PresignedUpload(url="", headers={}).method],
-    "definitions.CompletedUpload.status.enum": [Status.UPLOADED.value, Status.STORED.value],
+    "definitions.CompletedUpload.status.enum": [
+        Status.UPLOADED.value,
+        Status.STORED.value,
+        Status.DELETED.value,
+    ],
 }
 # Patterns written differently from the code's checks: the property tests below show that the
 # gateway model and the function accept exactly the same requests.

@@ -55,12 +55,14 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("s3:ListMultipartUploadParts", OBJECTS),
         ("s3:PutObject", OBJECTS),
         ("s3:GetObject", OBJECTS),
+        ("s3:DeleteObject", OBJECTS),  # a file the content check refuses
         ("s3:ListBucket", BUCKET),
     },
     "StoreFilesFunction": {
         ("dynamodb:GetItem", TABLE),
         ("dynamodb:UpdateItem", TABLE),
         ("s3:GetObject", OBJECTS),
+        ("s3:DeleteObject", OBJECTS),
         ("s3:ListBucket", BUCKET),
     },
     "DescribeFilesFunction": {("dynamodb:BatchGetItem", TABLE), ("s3:GetObject", OBJECTS)},
