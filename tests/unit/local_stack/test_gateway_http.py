@@ -83,8 +83,9 @@ def test_raw_headers_from_the_server_keep_case_and_repeats(
 def test_paths_outside_the_stage_are_403_and_reach_no_function(
     client: Client, recorder: Recorder
 ) -> None:
-    # The API port has no local-only side door: the old invoke route is an unknown path.
-    for method, path in (("POST", "/_local/functions/X/invoke"), ("GET", "/_local/dead-letters")):
+    # The API port has no local-only side door: a simple text/plain POST a web page could send
+    # to any path outside the stage is an unknown path, as on API Gateway.
+    for method, path in (("POST", "/outside/the/stage"), ("GET", "/_local/dead-letters")):
         response = client.open(path, method=method, data=b"{}", content_type="text/plain")
         assert response.status_code == 403
         assert response.json == {"message": "Missing Authentication Token"}
