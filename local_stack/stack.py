@@ -23,7 +23,7 @@ from local_stack.cloudformation.models import StackModel, UsagePlanModel
 from local_stack.config import LocalConfig
 from local_stack.datastore import DataDir, DataDirError
 from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
-from local_stack.http.threaded_server import Server, werkzeug_server
+from local_stack.http.threaded_server import SERVE_POLL_SECONDS, Server, werkzeug_server
 from local_stack.s3.journal import ObjectJournal
 from local_stack.supervisor import Supervisor
 from local_stack.web import (
@@ -109,7 +109,12 @@ class LocalStack:
         return f"http://{advertised_host(self.config.host)}:{self.config.lambda_port}"
 
     def start(self) -> None:
-        """Start every part; the API port opens last, so ``GET /config`` means all is ready."""
+        """Start every part; return once the page is published too.
+
+        The API port opens last but for the page: ``GET /config`` answers once S3, DynamoDB,
+        the functions and the Lambda port serve, while the WebPage function may still be
+        publishing the page (a request for it waits on the web port until it is there).
+        """
         try:
             self._start()
         except BaseException:
@@ -196,18 +201,9 @@ class LocalStack:
                 self.config.lambda_port, lambda_endpoint, "FILESTORE_LAMBDA_PORT"
             ),
         )
-        try:
-            web_bucket = page.result()
-        except WebPageError as err:
-            raise StartupError(str(err)) from err
-        web = WebApp(self._client("s3", self.s3_url), web_bucket)
+        # The page may still be publishing: the web port holds its requests until it is.
+        web = WebApp(self._client("s3", self.s3_url), page)
         self._serve("web", self._werkzeug_server(self.config.web_port, web, "FILESTORE_WEB_PORT"))
-
-        for function in functions.values():
-            if function.s3_events:
-                # Event-driven functions start their first worker now, so the first upload's
-                # event is handled within a second instead of waiting for a cold start.
-                threading.Thread(target=runtime.prewarm, args=(function.logical_id,)).start()
 
         api = self.model.api
         assert api is not None
@@ -231,6 +227,16 @@ class LocalStack:
         except OSError as err:
             raise _port_error("FILESTORE_API_PORT", self.config.api_port, err) from err
         self._serve("API", api_server)
+        try:
+            # start() (and the banner) waits for the page; the API answers meanwhile.
+            page.result()
+        except WebPageError as err:
+            raise StartupError(str(err)) from err
+        for function in functions.values():
+            if function.s3_events:
+                # Event-driven functions start their first worker once the rest is up, so the
+                # first upload's event is handled at once instead of after a cold start.
+                threading.Thread(target=runtime.prewarm, args=(function.logical_id,)).start()
 
     def _check_ports_free(self) -> None:
         """Fail at once, naming the variable, when a port is taken (not after half a start)."""
@@ -330,7 +336,12 @@ class LocalStack:
             raise _port_error(variable, port, problem) from err
 
     def _serve(self, name: str, server: Server) -> None:
-        thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": SERVE_POLL_SECONDS},
+            name=f"{name}-server",
+            daemon=True,
+        )
         thread.start()
         self._served.append(_Served(name, server, thread))
 

@@ -8,6 +8,7 @@ keep their state on disk (or, in memory mode, start empty: docs/LOCAL.md says so
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,8 @@ class Supervisor:
         self._down: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # stop() writes here, so the thread's wait ends at once instead of at its next poll.
+        self._wake_read, self._wake_write = os.pipe()
         self._poll = poll_seconds
         self._thread = threading.Thread(target=self._run, name="supervisor", daemon=True)
 
@@ -65,12 +68,19 @@ class Supervisor:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._wake_write >= 0:
+            os.write(self._wake_write, b"x")
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+        if self._wake_write >= 0 and not self._thread.is_alive():
+            os.close(self._wake_write)
+            os.close(self._wake_read)
+            self._wake_write = self._wake_read = -1
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            wait([watched.child.sentinel for watched in self._watched], timeout=self._poll)
+            sentinels = [watched.child.sentinel for watched in self._watched]
+            wait([*sentinels, self._wake_read], timeout=self._poll)
             for watched in self._watched:
                 if not watched.child.alive() and not self._stopping.is_set():
                     self._revive(watched)

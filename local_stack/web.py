@@ -25,6 +25,9 @@ WEB_PAGE_TYPE = "Custom::WebPage"
 DEFAULT_ROOT_OBJECT = "index.html"  # WebDistribution's DefaultRootObject
 # The object's headers CloudFront passes on to the browser, by their GetObject field.
 PASSED_HEADERS = {"Content-Type": "ContentType", "Cache-Control": "CacheControl", "ETag": "ETag"}
+PUBLISH_WAIT_SECONDS = 30.0  # how long a request for the page waits for its publication
+PUBLISHING = b"The web page is still being published: try again in a moment.\n"
+NOT_PUBLISHED = b"The web page could not be published: the local stack's log says why.\n"
 
 
 class WebPageError(RuntimeError):
@@ -103,9 +106,14 @@ def local_page_properties(
 
 
 class WebApp:
-    """A WSGI app answering GET and HEAD with the objects of ``bucket``, read with ``s3``."""
+    """A WSGI app answering GET and HEAD with the objects of ``bucket``, read with ``s3``.
 
-    def __init__(self, s3: Any, bucket: str) -> None:
+    ``bucket`` may be the future of the page's publication: the stack serves its API while the
+    page is still being published, and a request for the page waits for it (at most
+    ``PUBLISH_WAIT_SECONDS``) rather than see a bucket that is not filled yet.
+    """
+
+    def __init__(self, s3: Any, bucket: str | Future[str]) -> None:
         self._s3 = s3
         self._bucket = bucket
 
@@ -117,7 +125,13 @@ class WebApp:
         path = environ.get("PATH_INFO", "/") or "/"
         key = path.lstrip("/") or DEFAULT_ROOT_OBJECT  # only the root gets the root object
         try:
-            found = self._s3.get_object(Bucket=self._bucket, Key=key)
+            bucket = self._published_bucket()
+        except TimeoutError:
+            return _send(start_response, "503 Service Unavailable", PUBLISHING, {}, method)
+        except Exception:  # the start fails with the reason; the page says only that it failed
+            return _send(start_response, "503 Service Unavailable", NOT_PUBLISHED, {}, method)
+        try:
+            found = self._s3.get_object(Bucket=bucket, Key=key)
         except self._s3.exceptions.NoSuchKey:
             # AWS parity: the origin access control may only GetObject (no ListBucket), so S3
             # answers 403 AccessDenied for a missing key and CloudFront passes it on.
@@ -127,6 +141,11 @@ class WebApp:
         }
         body = found["Body"].read()
         return _send(start_response, "200 OK", body, headers, method)
+
+    def _published_bucket(self) -> str:
+        if isinstance(self._bucket, str):
+            return self._bucket
+        return self._bucket.result(timeout=PUBLISH_WAIT_SECONDS)
 
 
 def _send(

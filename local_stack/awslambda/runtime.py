@@ -31,12 +31,14 @@ from local_stack.awslambda.worker_processes import (
     timeout_error,
     write_all,
 )
+from local_stack.awslambda.zygote import RuntimeZygote, ships_own_sdk
 from local_stack.cloudformation.models import FunctionModel
 
 DEFAULT_MAX_WORKERS = 8
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit for the init phase of an on-demand function
 COLD_WORKER_SECONDS = 1.0  # how long a new worker's first invocation holds back another start
 COLD_POLL_SECONDS = 0.05
+STOP_INIT_WAIT_SECONDS = 0.2  # how long stopping waits for an idle new worker to say its pid
 
 log = logging.getLogger("local_stack.awslambda.runtime")
 
@@ -84,7 +86,7 @@ class Worker:
             try:
                 # Lambda gives the init phase 10 s, then retries it inside the invocation,
                 # within the function's Timeout; past both it reports a timeout.
-                init = self._next_message(INIT_TIMEOUT_SECONDS + timeout)
+                init = self._receive_init(INIT_TIMEOUT_SECONDS + timeout)
             except TimeoutError:
                 self.kill()
                 return InvocationResult(error=timeout_error(request_id, timeout))
@@ -94,10 +96,6 @@ class Worker:
             if "error" in init:
                 self.kill()
                 return InvocationResult(error=init["error"] | {"requestId": request_id})
-            self._initialised = True
-            self.init_ms = float(init.get("init_ms", 0.0))
-            if isinstance(init.get("pid"), int):
-                self.process.learn_pid(init["pid"])
         started = time.perf_counter()  # Duration excludes the init phase, as Lambda reports
         request = {
             "request_id": request_id,
@@ -130,6 +128,30 @@ class Worker:
         if "error" in reply:
             return InvocationResult(error=reply["error"], duration_ms=duration_ms)
         return InvocationResult(payload=reply.get("payload"), duration_ms=duration_ms)
+
+    def _receive_init(self, timeout: float) -> dict[str, Any] | None:
+        """The init message (its duration and pid, or the error that ended the init); ``None``
+        once the worker is gone; TimeoutError past ``timeout``."""
+        init = self._next_message(timeout)
+        if init is None:
+            return None
+        if isinstance(init.get("pid"), int):
+            self.process.learn_pid(init["pid"])
+        if "error" not in init:
+            self._initialised = True
+            self.init_ms = float(init.get("init_ms", 0.0))
+        return init
+
+    def stop(self) -> None:
+        """Ask the worker to end (SIGTERM). A worker that never ran an invocation (a prewarmed
+        one) has not told its pid yet: its init message, waiting in the pipe, says it."""
+        if not self._initialised and self.process.pid is None:
+            with contextlib.suppress(TimeoutError):
+                self._receive_init(STOP_INIT_WAIT_SECONDS)
+        if self.process.pid is None:
+            self.process.kill()  # still in its template's init phase: that is what to stop
+        elif self.alive:
+            self.process.terminate()
 
     def max_memory_used_mb(self) -> int | None:
         """Peak resident memory of the worker (Linux ``VmHWM``), as Lambda's REPORT line shows."""
@@ -248,6 +270,7 @@ class FunctionRuntime:
         template_dir: Path,
         max_workers: int = DEFAULT_MAX_WORKERS,
         python: str | None = None,
+        zygotes: bool = True,
     ) -> None:
         self.functions = dict(functions)
         self._endpoints = endpoints
@@ -260,6 +283,8 @@ class FunctionRuntime:
             else choose_interpreters(runtimes)
         )
         self._pools = {name: _Pool(max_workers) for name in self.functions}
+        # The zygote each function's template is forked by (None: it starts on its own).
+        self._zygote_of = self._start_zygotes() if zygotes else {}
         self._templates: dict[str, FunctionTemplate] = {}
         self._templates_lock = threading.Lock()
         self._closed = False
@@ -336,10 +361,32 @@ class FunctionRuntime:
         pool.started(worker)
         pool.give_back(worker)
 
+    def _start_zygotes(self) -> dict[str, RuntimeZygote]:
+        """A zygote for each interpreter that several functions run on, started now (it
+        imports boto3 while the stack starts), by function name. A function whose package
+        ships its own SDK starts its template on its own."""
+        sharing: dict[str, list[FunctionModel]] = {}
+        for function in self.functions.values():
+            if not ships_own_sdk(self._code_dir(function)):
+                sharing.setdefault(self.interpreters[function.runtime], []).append(function)
+        zygote_of: dict[str, RuntimeZygote] = {}
+        for python, functions in sharing.items():
+            if len(functions) > 1:
+                first = functions[0]
+                environment = function_environment(
+                    first, self._endpoints, self._code_dir(first), os.environ
+                )
+                zygote = RuntimeZygote(python, environment)
+                zygote_of |= {function.logical_id: zygote for function in functions}
+        return zygote_of
+
+    def _code_dir(self, function: FunctionModel) -> Path:
+        return (self._template_dir / function.code_uri).resolve()
+
     def _start(self, function: FunctionModel) -> Worker:
         """A new worker: forked from the function's template (started first if it has none or
         it is gone), or spawned on its own when the template cannot fork."""
-        code_dir = (self._template_dir / function.code_uri).resolve()
+        code_dir = self._code_dir(function)
         environment = function_environment(function, self._endpoints, code_dir, os.environ)
         python = self.interpreters[function.runtime]
         process: ForkedProcess | SpawnedProcess | None = None
@@ -347,7 +394,12 @@ class FunctionRuntime:
             template = self._templates.get(function.logical_id)
             if template is None or template.poll() is not None:
                 template = FunctionTemplate(
-                    function.logical_id, function.handler, environment, code_dir, python
+                    function.logical_id,
+                    function.handler,
+                    environment,
+                    code_dir,
+                    python,
+                    self._zygote_of.get(function.logical_id),
                 )
                 self._templates[function.logical_id] = template
             process = template.fork()
@@ -360,8 +412,7 @@ class FunctionRuntime:
         self._closed = True
         workers = [worker for pool in self._pools.values() for worker in pool.drain()]
         for worker in workers:
-            if worker.alive:
-                worker.process.terminate()
+            worker.stop()
         for worker in workers:
             if worker.process.wait(timeout=3) is None:
                 worker.kill()
@@ -372,6 +423,8 @@ class FunctionRuntime:
             templates, self._templates = list(self._templates.values()), {}
         for template in templates:
             template.close()
+        for zygote in set(self._zygote_of.values()):
+            zygote.close()
 
 
 def _report_line(worker: Worker, result: InvocationResult, request_id: str, cold: bool) -> str:

@@ -5,6 +5,7 @@ handler sees the same ``sys.path`` it would see in Lambda (the task root from ``
 As ``worker.py --template <fd> <module.function>`` it is a function's template: it imports the
 handler once, then forks a worker for each request on the Unix socket ``fd``, whose message
 carries the worker's stdin, stdout and stderr; it reports each worker's exit status there.
+As ``worker.py --zygote <fd>`` it imports the runtime's SDK, then forks templates on request.
 
 Protocol (JSON lines): the parent writes one request per line on stdin; the worker answers on
 its original stdout, which it keeps for itself. Everything the handler writes to stdout or
@@ -27,6 +28,8 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
+# What a zygote imports before it forks any template: the SDK the Lambda runtime ships.
+RUNTIME_MODULES = ("boto3",)
 
 
 class LambdaContext:
@@ -101,9 +104,12 @@ def _send(channel: TextIO, message: str) -> None:
     channel.flush()
 
 
-def _load(spec: str) -> tuple[Callable[[Any, LambdaContext], Any] | None, dict[str, Any]]:
-    """The handler, and the init message: its duration, or the error that ended the init."""
-    started = time.perf_counter()
+def _load(
+    spec: str, preloaded_ms: float = 0.0
+) -> tuple[Callable[[Any, LambdaContext], Any] | None, dict[str, Any]]:
+    """The handler, and the init message: its duration (plus ``preloaded_ms``, the zygote's
+    import of what the handler would otherwise import itself), or the error that ended it."""
+    started = time.perf_counter() - preloaded_ms / 1000
     try:
         handler = _load_handler(spec)
     except _InitError as err:
@@ -117,6 +123,8 @@ def main(argv: list[str]) -> int:
     # Ctrl-C reaches the terminal's whole process group, workers too; the stack stops its
     # workers itself (SIGTERM, or the end of stdin), as Lambda's runtime never sees a SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if argv[1] == "--zygote":
+        return _zygote(int(argv[2]))
     if argv[1] == "--template":
         return _template(int(argv[2]), argv[3])
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -127,9 +135,10 @@ def main(argv: list[str]) -> int:
 
 
 def _warm_sdk() -> None:
-    """Local only, after the init phase was timed: a throwaway boto3 client for each service the
-    stack emulates (its AWS_ENDPOINT_URL_* variables), so every fork starts with botocore's
-    service models already loaded instead of parsing them again on its first invocation."""
+    """Local only, after the init phase was timed and a first worker forked: a throwaway boto3
+    client for each service the stack emulates (its AWS_ENDPOINT_URL_* variables), so every
+    later fork starts with botocore's service models already loaded instead of parsing them
+    again on its first invocation."""
     boto3: Any = sys.modules.get("boto3")
     if boto3 is None:
         return
@@ -139,25 +148,77 @@ def _warm_sdk() -> None:
                 boto3.client(name.removeprefix(ENDPOINT_PREFIX).lower())
 
 
-def _template(control_fd: int, spec: str) -> int:
+def _reap_children(control: socket.socket) -> None:
+    """Report the exit status of every child that ended (SIGCHLD): only the parent can reap."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        code = os.waitstatus_to_exitcode(status)
+        with contextlib.suppress(OSError):
+            control.send(json.dumps({"pid": pid, "code": code}).encode())
+
+
+def _zygote(control_fd: int) -> int:
+    """Import the runtime's SDK once, then fork a function's template for each request: its
+    message names the handler, the environment and the working folder; its fds are the
+    template's control socket and stderr. The environment is the function's whole one,
+    replacing the zygote's, and its PYTHONPATH goes first on ``sys.path``."""
     control = socket.socket(fileno=control_fd)
     os.dup2(2, 1)
-    handler, init = _load(spec)
-    _warm_sdk()
-
-    def report_exits(_signum: int, _frame: object) -> None:
-        while True:
+    started = time.perf_counter()
+    for name in RUNTIME_MODULES:
+        with contextlib.suppress(ImportError):  # the handler's own import then fails the same way
+            importlib.import_module(name)
+    preloaded_ms = (time.perf_counter() - started) * 1000
+    signal.signal(signal.SIGCHLD, lambda _signum, _frame: _reap_children(control))
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
+        except OSError:
+            return 0
+        if len(fds) != 2:
+            return 0  # the stack is gone (end of the socket)
+        request = json.loads(message)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            template_control, stderr = fds
+            os.dup2(stderr, 2)
+            os.close(stderr)
+            os.environ.clear()
+            os.environ.update(request["environment"])
+            os.chdir(request["cwd"])
+            # Where the interpreter puts PYTHONPATH when it starts with -P: first.
+            sys.path[0:0] = [
+                entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry
+            ]
+            code = 1
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            code = os.waitstatus_to_exitcode(status)
-            with contextlib.suppress(OSError):
-                control.send(json.dumps({"pid": pid, "code": code}).encode())
+                code = _template(template_control, request["handler"], preloaded_ms)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            control.send(json.dumps({"forked": pid}).encode())
 
-    signal.signal(signal.SIGCHLD, report_exits)
+
+def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0) -> int:
+    control = socket.socket(fileno=control_fd)
+    os.dup2(2, 1)
+    handler, init = _load(spec, preloaded_ms)
+    forks = 0
+
+    signal.signal(signal.SIGCHLD, lambda _signum, _frame: _reap_children(control))
     while True:
         try:
             _, fds, _, _ = socket.recv_fds(control, 16, 3)
@@ -174,6 +235,12 @@ def _template(control_fd: int, spec: str) -> int:
             os.close(fds[2])
             control.setblocking(False)
             continue
+        if forks == 1:
+            # Before the second fork, not the first: a function invoked once (the page's
+            # publisher, a cold start's first call) never pays for it, and a function that
+            # grows its pool forks every later worker with the SDK warm.
+            _warm_sdk()
+        forks += 1
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()

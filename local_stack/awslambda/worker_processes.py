@@ -21,7 +21,10 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from local_stack.awslambda.zygote import RuntimeZygote
 
 WORKER_SCRIPT = Path(__file__).resolve().with_name("worker.py")
 EXIT_REPORT_WAIT_SECONDS = 2.0
@@ -71,7 +74,8 @@ def runtime_exit_error(request_id: str, process: WorkerProcess) -> dict[str, Any
     }
 
 
-def _command(python: str, *args: str) -> list[str]:
+def worker_command(python: str, *args: str) -> list[str]:
+    """``python worker.py`` with ``args``: unbuffered, and no script folder on ``sys.path``."""
     return [python, "-u", "-P", str(WORKER_SCRIPT), *args]
 
 
@@ -82,7 +86,7 @@ class SpawnedProcess:
         self, handler: str, environment: Mapping[str, str], code_dir: Path, python: str
     ) -> None:
         self._popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
-            _command(python, handler),
+            worker_command(python, handler),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -147,7 +151,7 @@ class ForkedProcess:
         if self._pid is None:  # not forked yet: the template is still in its init phase
             return self._template.poll()
         code = self._template.exit_code(self._pid)
-        if code is None and not _exists(self._pid) and self._template.poll() is not None:
+        if code is None and not process_exists(self._pid) and self._template.poll() is not None:
             return -1  # gone, and its template, gone too, cannot say how
         return code  # None also while a live template's report of the exit is on its way
 
@@ -155,11 +159,11 @@ class ForkedProcess:
         if self._pid is None:
             self._template.kill()  # stuck in the init phase, which is the template's
         else:
-            _signal(self._pid, signal.SIGKILL)
+            send_signal(self._pid, signal.SIGKILL)
 
     def terminate(self) -> None:
         if self._pid is not None:
-            _signal(self._pid, signal.SIGTERM)
+            send_signal(self._pid, signal.SIGTERM)
 
     def wait(self, timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
@@ -214,7 +218,8 @@ class LineChannel:
             self._buffer += chunk
 
 
-def _exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether ``pid`` is a process (a zombie still counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -224,13 +229,27 @@ def _exists(pid: int) -> bool:
     return True
 
 
-def _signal(pid: int, signum: int) -> None:
+def send_signal(pid: int, signum: int) -> None:
+    """``os.kill``, for a process that may have ended already."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signum)
 
 
+class TemplateProcess(Protocol):
+    """Popen's lifecycle calls, which a template forked by a zygote offers by its pid."""
+
+    def poll(self) -> int | None: ...
+    def kill(self) -> None: ...
+    def terminate(self) -> None: ...
+    def wait(self, timeout: float) -> int: ...
+
+
 class FunctionTemplate:
-    """One interpreter that ran a function's init phase and forks its workers on request."""
+    """One interpreter that ran a function's init phase and forks its workers on request.
+
+    Forked by the package's ``zygote`` (boto3 already imported) when it has one that answers,
+    otherwise started as an interpreter of its own.
+    """
 
     def __init__(
         self,
@@ -239,21 +258,31 @@ class FunctionTemplate:
         environment: Mapping[str, str],
         code_dir: Path,
         python: str,
+        zygote: RuntimeZygote | None = None,
     ) -> None:
         self._name = function_name
-        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self._popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
-                _command(python, "--template", str(theirs.fileno()), handler),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=dict(environment),
-                cwd=code_dir,
-                pass_fds=(theirs.fileno(),),
-            )
-        finally:
-            theirs.close()
+        forked = (
+            zygote.fork_template(handler, environment, code_dir) if zygote is not None else None
+        )
+        self._process: TemplateProcess
+        if forked is not None:
+            self._control, self._stderr, self._process = forked
+        else:
+            self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
+                    worker_command(python, "--template", str(theirs.fileno()), handler),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    env=dict(environment),
+                    cwd=code_dir,
+                    pass_fds=(theirs.fileno(),),
+                )
+            finally:
+                theirs.close()
+            assert popen.stderr is not None
+            self._process, self._stderr = popen, popen.stderr
         self._exits: dict[int, int] = {}
         self._changed = threading.Condition()
         self._send_lock = threading.Lock()
@@ -285,7 +314,7 @@ class FunctionTemplate:
         return ForkedProcess(self, stdin_w, stdout_r, os.fdopen(stderr_r, "rb"))
 
     def poll(self) -> int | None:
-        return self._popen.poll()
+        return self._process.poll()
 
     def exit_code(self, pid: int) -> int | None:
         with self._changed:
@@ -297,16 +326,16 @@ class FunctionTemplate:
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
-            self._popen.kill()
+            self._process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._popen.wait(timeout=5)
+            self._process.wait(timeout=5)
 
     def close(self) -> None:
         """Stop the template (its workers are stopped on their own) and print its last logs."""
         with contextlib.suppress(ProcessLookupError):
-            self._popen.terminate()
+            self._process.terminate()
         try:
-            self._popen.wait(timeout=3)
+            self._process.wait(timeout=3)
         except subprocess.TimeoutExpired:
             self.kill()
         self._control.close()
@@ -331,7 +360,6 @@ class FunctionTemplate:
                     self._changed.notify_all()
 
     def _print_logs(self) -> None:
-        assert self._popen.stderr is not None
-        for line in self._popen.stderr:
+        for line in self._stderr:
             text = line.decode("utf-8", "replace").rstrip("\n")
             log.info("[%s] %s", self._name, text)

@@ -20,6 +20,7 @@ log = logging.getLogger("local_stack")
 # the response; locally the wait ends when the function's invocation does, plus this grace.
 RESPONSE_GRACE_SECONDS = 5.0
 MAX_RESPONSE_BYTES = 4096  # CloudFormation refuses larger response objects
+SHUTDOWN_POLL_SECONDS = 0.02
 
 
 class CustomResourceError(RuntimeError):
@@ -63,7 +64,14 @@ def run_custom_resource(
             return
 
     server = HTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, name="cfn-response", daemon=True)
+    thread = threading.Thread(
+        # shutdown() waits for serve_forever's next poll: socketserver's default 0.5 s would be
+        # half a second of every start-up, which publishes the page through this listener.
+        target=server.serve_forever,
+        kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+        name="cfn-response",
+        daemon=True,
+    )
     thread.start()
     try:
         port = server.server_address[1]

@@ -24,6 +24,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 
 from local_stack.dynamodb.durable import DurableDynamoDB
 from local_stack.http.keep_alive import serve_on_socket
+from local_stack.http.threaded_server import SERVE_POLL_SECONDS
 
 
 class DynamoDBProcess:
@@ -102,7 +103,12 @@ def serve(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     app = DurableDynamoDB(create_backend_app("dynamodb"), journal_path)
     server = serve_on_socket(listening, app)
-    threading.Thread(target=server.serve_forever, name="DynamoDB-server", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": SERVE_POLL_SECONDS},
+        name="DynamoDB-server",
+        daemon=True,
+    ).start()
     with contextlib.suppress(EOFError):
         lifeline.recv_bytes()  # nothing is ever sent: this returns when the stack's end closes
     server.shutdown()

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 # How long the S3 and web servers wait for a request's next bytes (or an idle connection for its
 # next request) before they drop the connection, as the API's server does.
 STALLED_REQUEST_TIMEOUT_SECONDS = KEEP_ALIVE_TIMEOUT_SECONDS
+# How often a serving loop checks for shutdown(): socketserver's 0.5 s default made every stop
+# wait up to half a second per server, which every test stack pays.
+SERVE_POLL_SECONDS = 0.05
 
 
 class Server(Protocol):
@@ -19,7 +22,7 @@ class Server(Protocol):
 
     server_address: Any
 
-    def serve_forever(self) -> None: ...
+    def serve_forever(self, poll_interval: float = ...) -> None: ...
     def shutdown(self) -> None: ...
     def server_close(self) -> None: ...
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from local_stack.web import WebApp, local_page_properties
+from local_stack import web
+from local_stack.web import WebApp, WebPageError, local_page_properties
 
 BUCKET = "filestore-local-webbucket"
 
@@ -75,6 +78,34 @@ def test_a_missing_key_is_access_denied_as_through_origin_access_control(s3: Any
 def test_only_get_and_head_are_allowed(s3: Any) -> None:
     assert _get(WebApp(s3, BUCKET), "/index.html", method="POST")[0] == "403 Forbidden"
     assert s3.get_object(Bucket=BUCKET, Key="index.html")["Body"].read() == b"<h1>Filestore</h1>"
+
+
+def test_a_request_made_while_the_page_publishes_waits_and_gets_the_page(s3: Any) -> None:
+    publication: Future[str] = Future()
+    app = WebApp(s3, publication)
+    answers: list[tuple[str, dict[str, str], bytes]] = []
+    request = threading.Thread(target=lambda: answers.append(_get(app, "/")))
+    request.start()
+    request.join(0.2)
+    assert request.is_alive() and not answers  # held until the page is there
+    publication.set_result(BUCKET)
+    request.join(5)
+    assert [(status, body) for status, _, body in answers] == [("200 OK", b"<h1>Filestore</h1>")]
+
+
+def test_a_page_still_unpublished_after_the_wait_is_a_503_saying_so(
+    s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "PUBLISH_WAIT_SECONDS", 0.05)
+    status, _, body = _get(WebApp(s3, Future()), "/")
+    assert (status, body) == ("503 Service Unavailable", web.PUBLISHING)
+
+
+def test_a_failed_publication_is_a_503_that_leaves_the_reason_to_the_log(s3: Any) -> None:
+    publication: Future[str] = Future()
+    publication.set_exception(WebPageError("publishing the web page failed: secret detail"))
+    status, _, body = _get(WebApp(s3, publication), "/")
+    assert (status, body) == ("503 Service Unavailable", web.NOT_PUBLISHED)
 
 
 def test_the_page_is_published_with_the_local_endpoints_and_no_cdn() -> None:

@@ -1,0 +1,186 @@
+"""A runtime's zygote: one interpreter that imported the runtime's SDK and forks templates.
+
+Every function template would otherwise start a fresh interpreter and import boto3 (about
+0.3 s of CPU on these machines) before its own handler: at start-up and in a cold burst, a
+dozen such imports share two cores. A ``RuntimeZygote`` imports boto3 once per interpreter with
+no AWS variable and no package on ``sys.path``, then forks each function's template, which
+takes on that function's whole environment, working folder and ``sys.path`` (its PYTHONPATH
+first, as the interpreter would have put it) before it imports the handler. Each template
+reports the zygote's import time plus its own as its ``Init Duration`` (docs/LOCAL.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+from local_stack.awslambda.worker_processes import process_exists, send_signal, worker_command
+
+ZYGOTE_FORK_SECONDS = 5.0  # how long a template's start waits for the zygote's fork
+# What the zygote passes on to its interpreter from a function's environment: what the
+# interpreter reads when it starts, but for the package's PYTHONPATH, which each template puts
+# on its own sys.path. No AWS variable is set while boto3 imports.
+INTERPRETER_VARIABLES = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "PYTHONUNBUFFERED", "TZ")
+# AWS parity: Lambda puts the package (/var/task) before the runtime's own boto3 on sys.path, so
+# a package that ships its own SDK imports that one; the zygote's boto3 would shadow it.
+SDK_PACKAGES = ("boto3", "botocore")
+
+log = logging.getLogger("local_stack.awslambda.runtime")
+
+
+def ships_own_sdk(code_dir: Path) -> bool:
+    """Whether the package holds boto3 or botocore itself (at its root or one folder down)."""
+    return any(
+        path.is_dir()
+        for name in SDK_PACKAGES
+        for path in (code_dir / name, *code_dir.glob(f"*/{name}"))
+    )
+
+
+class RuntimeZygote:
+    """The interpreter that forks the templates of the functions that run on it."""
+
+    def __init__(self, python: str, environment: Mapping[str, str]) -> None:
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
+                worker_command(python, "--zygote", str(theirs.fileno())),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env={
+                    name: value
+                    for name, value in environment.items()
+                    if name in INTERPRETER_VARIABLES
+                },
+                cwd="/",
+                pass_fds=(theirs.fileno(),),
+            )
+        finally:
+            theirs.close()
+        self._name = Path(python).parent.parent.name or python
+        self._forked: queue.Queue[int] = queue.Queue()
+        self._exits: dict[int, int] = {}
+        self._changed = threading.Condition()
+        self._fork_lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._read_reports, daemon=True),
+            threading.Thread(target=self._print_logs, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def fork_template(
+        self, handler: str, environment: Mapping[str, str], code_dir: Path
+    ) -> tuple[socket.socket, IO[bytes], ZygoteChild] | None:
+        """A template for ``handler`` with ``environment``, working in ``code_dir``: its control
+        socket, its stderr and its process; ``None`` if the zygote is gone or does not answer
+        in time."""
+        if self._popen.poll() is not None:
+            return None
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        stderr_read, stderr_write = os.pipe()
+        request = json.dumps(
+            {"handler": handler, "environment": dict(environment), "cwd": str(code_dir)}
+        ).encode()
+        try:
+            with self._fork_lock:
+                try:
+                    socket.send_fds(self._control, [request], [theirs.fileno(), stderr_write])
+                    pid = self._forked.get(timeout=ZYGOTE_FORK_SECONDS)
+                except (OSError, queue.Empty):
+                    ours.close()
+                    os.close(stderr_read)
+                    return None
+        finally:
+            theirs.close()
+            os.close(stderr_write)
+        return ours, os.fdopen(stderr_read, "rb"), ZygoteChild(self, pid)
+
+    def exit_code(self, pid: int) -> int | None:
+        with self._changed:
+            return self._exits.get(pid)
+
+    def wait_for_exit(self, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait(timeout)
+
+    def close(self) -> None:
+        """Stop the zygote (its templates are stopped on their own)."""
+        with contextlib.suppress(ProcessLookupError):
+            self._popen.terminate()
+        try:
+            self._popen.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self._popen.kill()
+            self._popen.wait(timeout=5)
+        self._control.close()
+        for thread in self._threads:
+            thread.join(3.0)
+
+    def _read_reports(self) -> None:
+        """The pid of each template it forked, and their exit statuses (only it can reap them)."""
+        while True:
+            try:
+                message = self._control.recv(4096)
+            except OSError:
+                message = b""
+            if not message:
+                with self._changed:
+                    self._changed.notify_all()
+                return
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                report = json.loads(message)
+                if "forked" in report:
+                    self._forked.put(int(report["forked"]))
+                    continue
+                with self._changed:
+                    self._exits[int(report["pid"])] = int(report["code"])
+                    self._changed.notify_all()
+
+    def _print_logs(self) -> None:
+        assert self._popen.stderr is not None
+        for line in self._popen.stderr:
+            text = line.decode("utf-8", "replace").rstrip("\n")
+            log.info("[runtime %s] %s", self._name, text)
+
+
+class ZygoteChild:
+    """A template forked by a zygote: Popen's lifecycle calls, by pid."""
+
+    def __init__(self, zygote: RuntimeZygote, pid: int) -> None:
+        self._zygote = zygote
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        code = self._zygote.exit_code(self.pid)
+        if code is None and not process_exists(self.pid):
+            self._zygote.wait_for_exit(0.05)  # reaped: its report is on its way
+            code = self._zygote.exit_code(self.pid)
+            return -1 if code is None else code  # -1: the zygote is gone and cannot say
+        return code
+
+    def kill(self) -> None:
+        send_signal(self.pid, signal.SIGKILL)
+
+    def terminate(self) -> None:
+        send_signal(self.pid, signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"template {self.pid}", timeout)
+            self._zygote.wait_for_exit(min(0.05, max(deadline - time.monotonic(), 0)))
+        return code
