@@ -168,7 +168,8 @@ class LocalStack:
             journal=journal,
         )
         self._serve("S3", self._werkzeug_server(self.config.s3_port, endpoint, "FILESTORE_S3_PORT"))
-        self._create_buckets()
+        s3 = self._client("s3", self.s3_url)  # one client: each costs ~0.1 s of start-up
+        self._create_buckets(s3)
         self.restored_objects = journal.restore() if journal is not None else 0
         # Once what was kept is back, the page is published while the rest starts.
         page = start_publishing(runtime, self.model, self.api_url, self.s3_url)
@@ -202,7 +203,7 @@ class LocalStack:
             ),
         )
         # The page may still be publishing: the web port holds its requests until it is.
-        web = WebApp(self._client("s3", self.s3_url), page)
+        web = WebApp(s3, page)
         self._serve("web", self._werkzeug_server(self.config.web_port, web, "FILESTORE_WEB_PORT"))
 
         api = self.model.api
@@ -310,8 +311,7 @@ class LocalStack:
                         "afresh"
                     ) from err
 
-    def _create_buckets(self) -> None:
-        s3 = self._client("s3", self.s3_url)
+    def _create_buckets(self, s3: Any) -> None:
         for bucket in self.model.buckets:
             s3.create_bucket(Bucket=bucket.name)
             # AWS parity: as CloudFormation, a bucket without VersioningConfiguration keeps the

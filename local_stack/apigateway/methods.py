@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_stack.apigateway.routes import RouteTable
-from local_stack.apigateway.validation import OperationValidator, build_validator
+from local_stack.apigateway.validation import OperationValidator, build_validator, check_models
 
 INTEGRATION_KEY = "x-amazon-apigateway-integration"
 API_KEY_HEADER = "x-api-key"
@@ -62,6 +62,7 @@ def _api_key_required(swagger: Mapping[str, Any], operation: Mapping[str, Any], 
 def compile_methods(
     swagger: Mapping[str, Any], routes: RouteTable
 ) -> dict[tuple[str, str], Method]:
+    check_models(swagger)
     methods: dict[tuple[str, str], Method] = {}
     for route in routes.routes:
         for method, operation in route.operations.items():

@@ -18,7 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from local_stack.awslambda.environment import LocalEndpoints, function_environment
+from local_stack.awslambda.environment import (
+    LocalEndpoints,
+    function_environment,
+    zygote_environment,
+)
 from local_stack.awslambda.interpreters import choose_interpreters
 from local_stack.awslambda.invocation import FunctionNotFoundError, InvocationResult
 from local_stack.awslambda.worker_processes import (
@@ -370,12 +374,9 @@ class FunctionRuntime:
             if not ships_own_sdk(self._code_dir(function)):
                 sharing.setdefault(self.interpreters[function.runtime], []).append(function)
         zygote_of: dict[str, RuntimeZygote] = {}
+        environment = zygote_environment(self._endpoints, os.environ)
         for python, functions in sharing.items():
             if len(functions) > 1:
-                first = functions[0]
-                environment = function_environment(
-                    first, self._endpoints, self._code_dir(first), os.environ
-                )
                 zygote = RuntimeZygote(python, environment)
                 zygote_of |= {function.logical_id: zygote for function in functions}
         return zygote_of

@@ -135,10 +135,11 @@ def main(argv: list[str]) -> int:
 
 
 def _warm_sdk() -> None:
-    """Local only, after the init phase was timed and a first worker forked: a throwaway boto3
-    client for each service the stack emulates (its AWS_ENDPOINT_URL_* variables), so every
-    later fork starts with botocore's service models already loaded instead of parsing them
-    again on its first invocation."""
+    """Local only, outside any timed init phase: a throwaway boto3 client for each service the
+    stack emulates (its AWS_ENDPOINT_URL_* variables), so every later fork starts with
+    botocore's service models already loaded in boto3's default session instead of parsing
+    them again on its first invocation. In a zygote the variables are those every function has
+    alike; the session reads the rest (a function's own AWS_* settings) when a client is made."""
     boto3: Any = sys.modules.get("boto3")
     if boto3 is None:
         return
@@ -174,6 +175,7 @@ def _zygote(control_fd: int) -> int:
         with contextlib.suppress(ImportError):  # the handler's own import then fails the same way
             importlib.import_module(name)
     preloaded_ms = (time.perf_counter() - started) * 1000
+    _warm_sdk()  # every template, and every worker it forks, starts with the models loaded
     signal.signal(signal.SIGCHLD, lambda _signum, _frame: _reap_children(control))
     while True:
         try:
@@ -201,7 +203,7 @@ def _zygote(control_fd: int) -> int:
             ]
             code = 1
             try:
-                code = _template(template_control, request["handler"], preloaded_ms)
+                code = _template(template_control, request["handler"], preloaded_ms, warm=True)
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -212,7 +214,9 @@ def _zygote(control_fd: int) -> int:
             control.send(json.dumps({"forked": pid}).encode())
 
 
-def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0) -> int:
+def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0, warm: bool = False) -> int:
+    """Import the handler, then fork a worker for each request; ``warm``: the SDK's models are
+    loaded already (a zygote's fork), else they are before the second fork."""
     control = socket.socket(fileno=control_fd)
     os.dup2(2, 1)
     handler, init = _load(spec, preloaded_ms)
@@ -235,7 +239,7 @@ def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0) -> int:
             os.close(fds[2])
             control.setblocking(False)
             continue
-        if forks == 1:
+        if forks == 1 and not warm:
             # Before the second fork, not the first: a function invoked once (the page's
             # publisher, a cold start's first call) never pays for it, and a function that
             # grows its pool forks every later worker with the SDK warm.

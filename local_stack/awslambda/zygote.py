@@ -2,11 +2,13 @@
 
 Every function template would otherwise start a fresh interpreter and import boto3 (about
 0.3 s of CPU on these machines) before its own handler: at start-up and in a cold burst, a
-dozen such imports share two cores. A ``RuntimeZygote`` imports boto3 once per interpreter with
-no AWS variable and no package on ``sys.path``, then forks each function's template, which
-takes on that function's whole environment, working folder and ``sys.path`` (its PYTHONPATH
-first, as the interpreter would have put it) before it imports the handler. Each template
-reports the zygote's import time plus its own as its ``Init Duration`` (docs/LOCAL.md).
+dozen such imports share two cores. A ``RuntimeZygote`` imports boto3 once per interpreter, with no
+package on ``sys.path`` and only the variables every function has alike (the SDK's local
+endpoints, keys and region), and loads the SDK's models of the services the stack emulates;
+then it forks each function's template, which takes on that function's whole environment,
+working folder and ``sys.path`` (its PYTHONPATH first, as the interpreter would have put it)
+before it imports the handler. Each template reports the zygote's import time plus its own as
+its ``Init Duration`` (docs/LOCAL.md).
 """
 
 from __future__ import annotations
@@ -28,10 +30,6 @@ from typing import IO
 from local_stack.awslambda.worker_processes import process_exists, send_signal, worker_command
 
 ZYGOTE_FORK_SECONDS = 5.0  # how long a template's start waits for the zygote's fork
-# What the zygote passes on to its interpreter from a function's environment: what the
-# interpreter reads when it starts, but for the package's PYTHONPATH, which each template puts
-# on its own sys.path. No AWS variable is set while boto3 imports.
-INTERPRETER_VARIABLES = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "PYTHONUNBUFFERED", "TZ")
 # AWS parity: Lambda puts the package (/var/task) before the runtime's own boto3 on sys.path, so
 # a package that ships its own SDK imports that one; the zygote's boto3 would shadow it.
 SDK_PACKAGES = ("boto3", "botocore")
@@ -52,6 +50,7 @@ class RuntimeZygote:
     """The interpreter that forks the templates of the functions that run on it."""
 
     def __init__(self, python: str, environment: Mapping[str, str]) -> None:
+        """``environment``: what every function's has alike (``zygote_environment``)."""
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
@@ -59,11 +58,7 @@ class RuntimeZygote:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                env={
-                    name: value
-                    for name, value in environment.items()
-                    if name in INTERPRETER_VARIABLES
-                },
+                env=dict(environment),
                 cwd="/",
                 pass_fds=(theirs.fileno(),),
             )

@@ -205,6 +205,13 @@ class RunningStack:
                 self._lines.append(line.rstrip("\n"))
 
     # ---- start and stop ----------------------------------------------------------------------
+    def wait_for_banner(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> float:
+        """Wait until the stack logged that it is up (the page published too, which may come
+        after the API's first answer); the ``perf_counter`` time it did."""
+        self.wait_for_log(READY_BANNER, timeout=timeout)
+        assert self.banner_at is not None  # set by the reader before it stores the line
+        return self.banner_at
+
     def wait_until_ready(
         self, timeout: float = STARTUP_TIMEOUT_SECONDS, poll_seconds: float = READY_POLL_SECONDS
     ) -> float:
@@ -337,7 +344,8 @@ def start_local_stack(
     env: Mapping[str, str] | None = None,
     startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
 ) -> RunningStack:
-    """Start a local stack (see ``spawn_local_stack``) and return once ``GET /config`` is 200.
+    """Start a local stack (see ``spawn_local_stack``) and return once it is up: ``GET /config``
+    is 200 and it logged so (the page is published too).
 
     Raises ``LocalStackError`` with the stack's log, after stopping it, when it does not come up
     within ``startup_timeout`` seconds.
@@ -345,6 +353,7 @@ def start_local_stack(
     stack = spawn_local_stack(params, api_key, env=env)
     try:
         stack.wait_until_ready(startup_timeout)
+        stack.wait_for_banner(startup_timeout)
     except BaseException:
         stack.stop()
         raise
