@@ -20,11 +20,12 @@ WEB_PUBLISHER := $(DIST)/web-publisher
 WEB_SOURCES := $(shell find static/web web_publisher -type f ! -path '*/__pycache__/*' 2>/dev/null)
 PACKAGE_STAGE := $(DIST)/package
 
-# The functions' Runtime (template.yaml) and the boto3/botocore the Lambda python3.13 runtime
-# ships: AWS Lambda Developer Guide, "Building Lambda functions with Python", table
-# "Runtime-included SDK versions" (boto3-1.40.4 botocore-1.40.4). Pinned 2026-12-01 from that
-# table as last known; the stored copies of the page searchable here lacked the table, so check
-# it again when the runtime is updated.
+# The functions' Runtime (template.yaml) and the boto3/botocore for its local environment.
+# Unverified pin (2026-12-01): AWS's "Building Lambda functions with Python", section
+# "Runtime-included SDK versions", says only that the included version "depends on the runtime
+# version and your AWS Region" (the copies readable here give no number for python3.13); the
+# way to know is boto3.__version__ printed by a deployed function. 1.40.4 (an August 2025
+# release) stands in until then: replace it with what a deployed function prints.
 LAMBDA_RUNTIME := python3.13
 RUNTIME_BOTO3 := 1.40.4
 RUNTIME_ENV := .runtime/$(LAMBDA_RUNTIME)

@@ -17,7 +17,12 @@ from bench.local_client import create_file, put_presigned, store_files
 from bench.session import Session
 from bench.settings import stack_model
 from local_stack.awslambda.worker_processes import WORKER_SCRIPT
-from local_stack.testing.launcher import RunningStack, child_pids, start_local_stack
+from local_stack.testing.launcher import (
+    RunningStack,
+    child_pids,
+    descendant_pids,
+    start_local_stack,
+)
 
 DESCRIBE_IDS = 10
 WARM_UP_SECONDS = 2.0
@@ -151,7 +156,8 @@ def cpu_snapshot(stack: RunningStack) -> CpuShares:
     """CPU seconds used so far by us, the stack's process, its DynamoDB child and its workers."""
     own = os.times()
     children = child_pids(stack.process.pid)
-    workers = {child for child in children if _is_function_worker(child)}
+    # Workers fork from templates forked by the runtime's zygote: all run worker.py.
+    workers = {pid for pid in descendant_pids(stack.process.pid) if _is_function_worker(pid)}
     return CpuShares(
         clients=own.user + own.system,
         stack=_cpu_seconds(stack.process.pid),

@@ -25,6 +25,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
@@ -51,6 +52,21 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return int(max(self._deadline_ms - round(time.time() * 1000), 0))
+
+
+def process_name(role: str, spec: str = "") -> str:
+    """What a worker process calls itself (``/proc/<pid>/comm``, what ``ps`` and ``top`` show):
+    ``W:`` a worker, ``T:`` a template, then the handler's module (15 characters in all); or
+    ``zygote``. Forked processes keep their parent's command line, so this tells them apart."""
+    if not spec:
+        return role
+    module = spec.rpartition(".")[0].rpartition(".")[2]
+    return f"{role}:{module}"[:15]
+
+
+def _name_process(role: str, spec: str = "") -> None:
+    with contextlib.suppress(OSError):  # Linux only; a name is a convenience
+        Path("/proc/self/comm").write_text(process_name(role, spec), "ascii", "replace")
 
 
 def _decimal_serializer(value: Any) -> Any:
@@ -127,6 +143,7 @@ def main(argv: list[str]) -> int:
         return _zygote(int(argv[2]))
     if argv[1] == "--template":
         return _template(int(argv[2]), argv[3])
+    _name_process("W", argv[1])
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the handler's prints join its logs on stderr
     handler, init = _load(argv[1])
@@ -168,6 +185,7 @@ def _zygote(control_fd: int) -> int:
     message names the handler, the environment and the working folder; its fds are the
     template's control socket and stderr. The environment is the function's whole one,
     replacing the zygote's, and its PYTHONPATH goes first on ``sys.path``."""
+    _name_process("zygote")
     control = socket.socket(fileno=control_fd)
     os.dup2(2, 1)
     started = time.perf_counter()
@@ -217,6 +235,7 @@ def _zygote(control_fd: int) -> int:
 def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0, warm: bool = False) -> int:
     """Import the handler, then fork a worker for each request; ``warm``: the SDK's models are
     loaded already (a zygote's fork), else they are before the second fork."""
+    _name_process("T", spec)
     control = socket.socket(fileno=control_fd)
     os.dup2(2, 1)
     handler, init = _load(spec, preloaded_ms)
@@ -249,6 +268,7 @@ def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0, warm: bool 
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
+            _name_process("W", spec)
             control.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             for target, fd in enumerate(fds):

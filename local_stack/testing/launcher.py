@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from local_stack.awslambda.worker import process_name
 from local_stack.cloudformation.loader import load_stack
 from local_stack.config import DEFAULT_HOST, PROJECT_ROOT
 
@@ -86,14 +87,46 @@ def _proc_stat_fields(stat: Path) -> list[str] | None:
         return None  # the process ended while we looked
 
 
-def child_pids(pid: int) -> set[int]:
-    """The processes whose parent is ``pid`` right now (Linux ``/proc``)."""
-    children = set()
+def _parents() -> dict[int, int]:
+    """Every process's parent right now (Linux ``/proc``)."""
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         fields = _proc_stat_fields(stat)
-        if fields is not None and int(fields[1]) == pid:
-            children.add(int(stat.parent.name))
-    return children
+        if fields is not None:
+            parents[int(stat.parent.name)] = int(fields[1])
+    return parents
+
+
+def child_pids(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` right now (Linux ``/proc``)."""
+    return {child for child, parent in _parents().items() if parent == pid}
+
+
+def descendant_pids(pid: int) -> set[int]:
+    """The children of ``pid``, theirs, and so on, right now: a function's workers are forked
+    by its template, which the runtime's zygote forked (Linux ``/proc``)."""
+    parents = _parents()
+    found: set[int] = set()
+    generation = {pid}
+    while generation:
+        generation = {child for child, parent in parents.items() if parent in generation}
+        found |= generation
+    return found
+
+
+def worker_pids(pid: int, handler: str = "") -> set[int]:
+    """The function workers (of ``handler`` only, if given) among ``pid``'s descendants, by the
+    name each gives itself (``local_stack.awslambda.worker.process_name``)."""
+    wanted = process_name("W", handler) if handler else "W:"
+    found = set()
+    for descendant in descendant_pids(pid):
+        try:
+            name = Path(f"/proc/{descendant}/comm").read_text().strip()
+        except OSError:
+            continue  # ended while we looked
+        if name == wanted or (not handler and name.startswith(wanted)):
+            found.add(descendant)
+    return found
 
 
 def process_group_members(group_id: int) -> set[int]:

@@ -23,6 +23,7 @@ from local_stack.testing.launcher import (
     RunningStack,
     child_pids,
     start_local_stack,
+    worker_pids,
 )
 
 pytestmark = pytest.mark.local_only
@@ -155,7 +156,7 @@ def _children(stack: RunningStack) -> dict[int, bytes]:
 
 def _worker_of(stack: RunningStack, handler: str) -> int:
     """The pid of the (one) function worker running ``handler`` (e.g. handlers.x.handler)."""
-    found = [pid for pid, command in _children(stack).items() if handler.encode() in command]
+    found = sorted(worker_pids(stack.process.pid, handler))
     assert len(found) == 1, f"expected one {handler} worker, found {found}"
     return found[0]
 

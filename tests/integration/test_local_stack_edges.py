@@ -13,10 +13,10 @@ import requests
 from local_stack.config import PROJECT_ROOT
 from local_stack.testing.launcher import (
     STOP_TIMEOUT_SECONDS,
-    child_pids,
     local_stack_command,
     stack_environment,
     start_local_stack,
+    worker_pids,
 )
 
 pytestmark = pytest.mark.local_only
@@ -32,7 +32,7 @@ def test_ctrl_c_prints_nothing_but_the_stacks_own_lines() -> None:
         assert requests.get(f"{stack.api_url}/config", timeout=30).status_code == 200
         expired = stack.invoke("ExpireFilesFunction", {})
         assert (expired.status, expired.function_error) == (200, None), expired.payload
-        assert len(child_pids(stack.process.pid)) >= 3, stack.log_text()
+        assert len(worker_pids(stack.process.pid)) >= 3, stack.log_text()
         # A terminal's Ctrl-C reaches the whole foreground process group, workers included.
         os.killpg(stack.process.pid, signal.SIGINT)
         stack.process.wait(timeout=STOP_TIMEOUT_SECONDS)

@@ -14,8 +14,10 @@ import pytest
 
 from local_stack.awslambda.environment import LocalEndpoints, function_environment
 from local_stack.awslambda.runtime import FunctionRuntime
+from local_stack.awslambda.worker import process_name
 from local_stack.awslambda.worker_processes import process_exists
 from local_stack.cloudformation.models import FunctionModel
+from local_stack.testing.launcher import worker_pids
 from tests.helpers.functions import function_model
 
 PROBE = """
@@ -121,6 +123,22 @@ def test_functions_on_one_interpreter_get_templates_forked_by_one_zygote_with_bo
     zygote = _parent(a["template"])
     assert zygote == _parent(b["template"]) != os.getpid()
     assert a["template"] != b["template"]  # one template per function
+
+
+def test_forked_processes_name_themselves_as_they_share_the_zygotes_command_line(
+    runtime: FunctionRuntime,
+) -> None:
+    template = _payload(runtime, "AFunction")["template"]
+    names = {
+        pid: Path(f"/proc/{pid}/comm").read_text().strip()
+        for pid in (_parent(template), template, *worker_pids(os.getpid()))
+    }
+    assert names[_parent(template)] == "zygote"
+    assert names[template] == process_name("T", "handlers.probe.handler") == "T:probe"
+    assert "W:probe" in names.values()
+    assert sorted(worker_pids(os.getpid(), "handlers.probe.handler")) == sorted(
+        pid for pid, name in names.items() if name == "W:probe"
+    )
 
 
 def test_a_forked_template_has_its_functions_environment_path_and_folder_only(
