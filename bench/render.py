@@ -31,7 +31,6 @@ from bench.upload_path import UploadPath
 
 STARTUP_TARGET_S = 2.0
 STORED_STARTUP_TARGET_S = 5.0
-GATEWAY_TARGET_MS = 1.5
 THROUGHPUT_TARGET_RPS = 200.0
 UPLOAD_TARGET_RATIO = 0.8
 EVENT_TARGET_S = 1.0
@@ -262,19 +261,21 @@ def _gateway(figure: GatewayOverhead) -> Section:
         "bare HTTP rows are the same client against a trivial app in its own process.",
     )
     floors = figure.bare_http_ms
-    return _judged(
-        added < GATEWAY_TARGET_MS,
-        f"{added - GATEWAY_TARGET_MS:.2f} ms over ({added / GATEWAY_TARGET_MS:.1f}x the budget). "
+    where_it_goes = (
         f"A request through the local API costs {config_p50:.2f} ms for GET /config, whose "
         f"handler takes {config_handler_p50:.2f} ms; the gateway's own logic is {logic_p50:.2f} "
         "ms of that, the rest is HTTP and the JSON round-trip over the worker process's pipes. "
         "Bare HTTP to a trivial app on the local API's own keep-alive server costs "
         f"{floors['keep_alive']:.2f} ms (against {floors['werkzeug']:.2f} ms on werkzeug's "
-        "server, which opens a new connection per request)",
-        target=f"< {GATEWAY_TARGET_MS:g} ms added at p50",
-        measured=f"{added:+.2f} ms at p50 ({api_p50:.2f} vs. {direct_p50:.2f} ms), "
+        "server, which opens a new connection per request)."
+    )
+    # Issue 14: a reported number, not a target (it was a 1.5 ms budget before).
+    return Section(
+        "(no target) what the local API adds to a call, reported",
+        f"{added:+.2f} ms at p50 ({api_p50:.2f} vs. {direct_p50:.2f} ms), "
         f"{api_p99 - direct_p99:+.2f} ms at p99",
-        how=(
+        Outcome.INFO,
+        (
             f"{len(figure.through_api_ms)} sequential `POST /file` with one keep-alive "
             "`requests.Session` through the local API (HTTP server, route match, validation, "
             "proxy event, worker process round-trip, response mapping), against the same handler "
@@ -284,7 +285,7 @@ def _gateway(figure: GatewayOverhead) -> Section:
             f"{figure.rounds} alternating rounds after {figure.warm_up} warm-up calls each. "
             "Client time on the API side includes the HTTP client itself."
         ),
-        details=details,
+        (*details, "", where_it_goes),
     )
 
 

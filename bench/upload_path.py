@@ -45,6 +45,8 @@ def _put_to_local(
     stack: RunningStack, http: requests.Session, payload: bytes, number: int
 ) -> float:
     answer = create_file(http, stack, f"big-{number}.bin", len(payload), CONTENT_TYPE)
+    if "url" not in answer:
+        raise RuntimeError(f"POST /file answered parts, not one PUT, for {len(payload)} bytes")
     return put_presigned(answer["url"], payload, answer["headers"]).seconds
 
 

@@ -207,20 +207,20 @@ def _zygote(control_fd: int) -> int:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            control.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            template_control, stderr = fds
-            os.dup2(stderr, 2)
-            os.close(stderr)
-            os.environ.clear()
-            os.environ.update(request["environment"])
-            os.chdir(request["cwd"])
-            # Where the interpreter puts PYTHONPATH when it starts with -P: first.
-            sys.path[0:0] = [
-                entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry
-            ]
             code = 1
-            try:
+            try:  # whatever happens, this child never returns into the zygote's loop
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                template_control, stderr = fds
+                os.dup2(stderr, 2)
+                os.close(stderr)
+                os.environ.clear()
+                os.environ.update(request["environment"])
+                os.chdir(request["cwd"])
+                # Where the interpreter puts PYTHONPATH when it starts with -P: first.
+                sys.path[0:0] = [
+                    entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry
+                ]
                 code = _template(template_control, request["handler"], preloaded_ms, warm=True)
             finally:
                 sys.stdout.flush()
