@@ -178,7 +178,7 @@ function putPart(signed, blob, onLoaded, signal) {
  * the part numbers S3 already holds (a resumed upload). Each part is hashed once, then every
  * attempt signs it afresh (a retry never holds an expired link) and PUTs exactly the signed
  * headers, so S3 refuses other bytes or another length. `onProgress(loaded, total)` follows the
- * whole file. Resolves with POST /file/{id}/complete's `{ id, status, rejected }`; rejects with
+ * whole file and never goes back. Resolves with POST /file/{id}/complete's `{ id, status, rejected }`; rejects with
  * the first part that failed for good (the others in flight are stopped), or an AbortError once
  * `signal` aborts (every part in flight is cut off).
  */
@@ -190,10 +190,14 @@ export async function sendMultipart({ api, file, upload, held = new Set(), onPro
 
   // Bytes sent by part number; the held parts count in full from the start.
   const loaded = new Map(plan.filter((p) => held.has(p.number)).map((p) => [p.number, p.size]));
+  // The bar never moves back: a part sent again (a retry, or the browser resending a request on
+  // a fresh connection, which restarts its upload progress) holds it until it passes the mark.
+  let shown = 0;
   const report = () => {
     let sum = 0;
     for (const bytes of loaded.values()) sum += bytes;
-    if (onProgress) onProgress(sum, file.size);
+    shown = Math.max(shown, sum);
+    if (onProgress) onProgress(shown, file.size);
   };
   const setLoaded = (number, bytes) => {
     loaded.set(number, bytes);

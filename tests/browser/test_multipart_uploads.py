@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 from pathlib import Path
 
 from playwright.sync_api import Route, expect
@@ -71,14 +72,18 @@ def test_a_large_file_goes_up_in_checksummed_parts_under_one_progress_bar(
     assert len(traffic.api("POST", "/file")) == 1
     assert len(traffic.api("POST", f"/file/{ticket['id']}/complete")) == 1
 
-    # One bar for the whole file: its percentage only ever grows, through many steps.
+    # One bar for the whole file: its percentage grows through many steps.
     percents = [
         int(match.group(1))
         for text in status_texts(page)
         if (match := re.fullmatch(r"Uploading (\d+)%", text))
     ]
     assert len(set(percents)) >= 5, percents
-    assert percents == sorted(percents), percents
+    # The page's own progress never goes back (test_the_bar_never_moves_back_...); FilePond's
+    # label, which shows the least of it and FilePond's own timer, was seen stepping back by one
+    # point about once in five runs (8% → 7% → 9%), never by more.
+    assert all(later >= earlier - 1 for earlier, later in pairwise(percents)), percents
+    assert percents[-1] == max(percents), percents
     assert percents[0] < 50 < percents[-1], percents
 
     record = wait_for_status(multipart_stack, ticket["id"], "uploaded")
@@ -199,3 +204,56 @@ def test_bytes_that_differ_from_the_signed_checksum_are_refused_by_storage(
         "Storage refused the file: its bytes do not match the checksum"
     )
     wait_for_status(multipart_stack, file_id, "deleted")  # the page reverts what it could not fill
+
+
+# The page's own sendMultipart, with every part PUT answered by a stand-in for XMLHttpRequest
+# whose upload progress restarts halfway, as when the browser resends a request on a fresh
+# connection; no request leaves the page.
+RESTARTING_PROGRESS = """
+async ({ size, partSize }) => {
+  const { sendMultipart } = await import("/multipart.js");
+  class RestartingUpload {
+    constructor() { this.upload = {}; this.status = 0; this.responseText = ""; }
+    open() {}
+    setRequestHeader() {}
+    abort() {}
+    send(blob) {
+      const at = (loaded) =>
+        this.upload.onprogress({ lengthComputable: true, loaded, total: blob.size });
+      setTimeout(() => {
+        at(blob.size / 2);
+        at(0);
+        at(blob.size);
+        this.status = 200;
+        this.onload();
+      }, 0);
+    }
+  }
+  window.XMLHttpRequest = RestartingUpload;
+  const api = {
+    signParts: async (id, token, parts) => ({
+      parts: parts.map(({ number }) => ({ number, url: `/part/${number}`, headers: {} })),
+    }),
+    completeUpload: async (id) => ({ id, status: "uploaded", rejected: null }),
+  };
+  const partCount = Math.ceil(size / partSize);
+  const upload = { id: "f", revert_token: "t", part_size: partSize, part_count: partCount };
+  const file = new File([new Uint8Array(size)], "restart.bin");
+  const shown = [];
+  const onProgress = (loaded) => shown.push(loaded);
+  const settled = await sendMultipart({ api, file, upload, onProgress });
+  return { settled, shown };
+}
+"""
+
+
+def test_the_bar_never_moves_back_when_a_parts_upload_restarts(
+    multipart_page: UploadPage,
+) -> None:
+    answer = multipart_page.page.evaluate(
+        RESTARTING_PROGRESS, {"size": LARGE_SIZE, "partSize": PART_SIZE}
+    )
+    shown = answer["shown"]
+    assert answer["settled"]["status"] == "uploaded"
+    assert shown == sorted(shown), shown  # held, not moved back, while a part starts over
+    assert shown[-1] == LARGE_SIZE and len(set(shown)) >= 4, shown
