@@ -138,8 +138,8 @@ bench-smoke: setup runtime package ## The benchmark in its small smoke mode (kee
 # Each suite's wall time (and the load then) goes to $(TEST_TIMES): docs/BENCHMARKS.md reports it.
 # Two lanes run side by side (each suite starts its own stacks on free ports); "all" is the run.
 TEST_TIMES := $(STAMPS)/test-times.tsv
-TEST_LANE_A := lint typecheck unit browser
-TEST_LANE_B := integration plugin bench-smoke
+TEST_LANE_A := typecheck unit browser
+TEST_LANE_B := lint integration plugin bench-smoke
 define timed_suites
 for suite in $(1); do started=$$EPOCHREALTIME; \
     $(MAKE) --no-print-directory $$suite > $(STAMPS)/test-$$suite.log 2>&1 \

@@ -19,6 +19,14 @@ DEFAULT_WEB_PORT = 8080
 # As `sam local start-lambda`: boto3 reaches it with AWS_ENDPOINT_URL_LAMBDA.
 DEFAULT_LAMBDA_PORT = 3001
 DEFAULT_DATA_DIR_NAME = ".filestore"
+# The variables choosing the stack's ports, with their defaults.
+PORT_DEFAULTS = {
+    "FILESTORE_API_PORT": DEFAULT_API_PORT,
+    "FILESTORE_S3_PORT": DEFAULT_S3_PORT,
+    "FILESTORE_WEB_PORT": DEFAULT_WEB_PORT,
+    "FILESTORE_LAMBDA_PORT": DEFAULT_LAMBDA_PORT,
+}
+PORT_TAKEN = "cannot listen on port"  # how the stack's one line on a taken port starts
 
 
 class ConfigError(ValueError):
@@ -59,15 +67,7 @@ def load_config(environ: Mapping[str, str], project_root: Path = PROJECT_ROOT) -
         raise ConfigError(
             "FILESTORE_API_KEY must be at least 20 characters, as API Gateway requires"
         )
-    ports = {
-        name: _port(environ, name, default)
-        for name, default in (
-            ("FILESTORE_API_PORT", DEFAULT_API_PORT),
-            ("FILESTORE_S3_PORT", DEFAULT_S3_PORT),
-            ("FILESTORE_WEB_PORT", DEFAULT_WEB_PORT),
-            ("FILESTORE_LAMBDA_PORT", DEFAULT_LAMBDA_PORT),
-        )
-    }
+    ports = {name: _port(environ, name, default) for name, default in PORT_DEFAULTS.items()}
     _require_distinct(ports)
     return LocalConfig(
         host=environ.get("FILESTORE_HOST", "").strip() or DEFAULT_HOST,

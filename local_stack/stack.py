@@ -20,7 +20,7 @@ from local_stack.awslambda.invoke_endpoint import LambdaInvokeEndpoint
 from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.cloudformation.loader import load_stack
 from local_stack.cloudformation.models import StackModel, UsagePlanModel
-from local_stack.config import LocalConfig
+from local_stack.config import PORT_TAKEN, LocalConfig
 from local_stack.datastore import DataDir, DataDirError
 from local_stack.eventbridge.scheduler import ScheduleError, Scheduler, build_rules
 from local_stack.http.threaded_server import SERVE_POLL_SECONDS, Server, werkzeug_server
@@ -398,5 +398,5 @@ def _shutdown(served: _Served) -> None:
 
 def _port_error(variable: str, port: int, err: BaseException) -> StartupError:
     return StartupError(
-        f"cannot listen on port {port} ({variable}): {err}. Stop what uses it or set {variable}."
+        f"{PORT_TAKEN} {port} ({variable}): {err}. Stop what uses it or set {variable}."
     )

@@ -23,7 +23,7 @@ import requests
 
 from local_stack.awslambda.worker import process_name
 from local_stack.cloudformation.loader import load_stack
-from local_stack.config import DEFAULT_HOST, PROJECT_ROOT
+from local_stack.config import DEFAULT_HOST, PORT_DEFAULTS, PORT_TAKEN, PROJECT_ROOT
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient
@@ -50,6 +50,9 @@ class LambdaAnswer:
 
 class LocalStackError(RuntimeError):
     """The local stack did not come up (or did not stop); the message holds its log."""
+
+
+PORT_RACE_ATTEMPTS = 3  # starts on fresh free ports when one was taken meanwhile
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:
@@ -381,13 +384,23 @@ def start_local_stack(
     is 200 and it logged so (the page is published too).
 
     Raises ``LocalStackError`` with the stack's log, after stopping it, when it does not come up
-    within ``startup_timeout`` seconds.
+    within ``startup_timeout`` seconds. A port taken between ``free_port`` choosing it and the
+    stack binding it (an outgoing connection of another suite can get it) means a new start on
+    other free ports, ``PORT_RACE_ATTEMPTS`` times at most, unless ``env`` chose the ports.
     """
-    stack = spawn_local_stack(params, api_key, env=env)
-    try:
-        stack.wait_until_ready(startup_timeout)
-        stack.wait_for_banner(startup_timeout)
-    except BaseException:
-        stack.stop()
-        raise
-    return stack
+    pinned = any(variable in (env or {}) for variable in PORT_DEFAULTS)
+    for attempt in range(1, PORT_RACE_ATTEMPTS + 1):
+        stack = spawn_local_stack(params, api_key, env=env)
+        try:
+            stack.wait_until_ready(startup_timeout)
+            stack.wait_for_banner(startup_timeout)
+        except LocalStackError:
+            stack.stop()
+            if pinned or attempt == PORT_RACE_ATTEMPTS or PORT_TAKEN not in stack.log_text():
+                raise
+            continue
+        except BaseException:
+            stack.stop()
+            raise
+        return stack
+    raise AssertionError("unreachable: the last attempt returns or raises")
