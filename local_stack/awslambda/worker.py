@@ -229,7 +229,7 @@ def _zygote(control_fd: int) -> int:
         for fd in fds:
             os.close(fd)
         with contextlib.suppress(OSError):
-            control.send(json.dumps({"forked": pid}).encode())
+            control.send(json.dumps({"forked": pid, "ticket": request["ticket"]}).encode())
 
 
 def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0, warm: bool = False) -> int:

@@ -65,7 +65,8 @@ class RuntimeZygote:
         finally:
             theirs.close()
         self._name = Path(python).parent.parent.name or python
-        self._forked: queue.Queue[int] = queue.Queue()
+        self._forked: queue.Queue[tuple[int, int]] = queue.Queue()  # (ticket, pid) answers
+        self._tickets = 0
         self._exits: dict[int, int] = {}
         self._changed = threading.Condition()
         self._fork_lock = threading.Lock()
@@ -86,14 +87,19 @@ class RuntimeZygote:
             return None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         stderr_read, stderr_write = os.pipe()
-        request = json.dumps(
-            {"handler": handler, "environment": dict(environment), "cwd": str(code_dir)}
-        ).encode()
         try:
             with self._fork_lock:
+                self._tickets += 1  # pairs the answer with this request, not a late one's
+                request = {
+                    "ticket": self._tickets,
+                    "handler": handler,
+                    "environment": dict(environment),
+                    "cwd": str(code_dir),
+                }
                 try:
-                    socket.send_fds(self._control, [request], [theirs.fileno(), stderr_write])
-                    pid = self._forked.get(timeout=ZYGOTE_FORK_SECONDS)
+                    message = json.dumps(request).encode()
+                    socket.send_fds(self._control, [message], [theirs.fileno(), stderr_write])
+                    pid = self._answer(self._tickets, time.monotonic() + ZYGOTE_FORK_SECONDS)
                 except (OSError, queue.Empty):
                     ours.close()
                     os.close(stderr_read)
@@ -102,6 +108,14 @@ class RuntimeZygote:
             theirs.close()
             os.close(stderr_write)
         return ours, os.fdopen(stderr_read, "rb"), ZygoteChild(self, pid)
+
+    def _answer(self, ticket: int, deadline: float) -> int:
+        """The pid forked for ``ticket``; queue.Empty past ``deadline``. The answers of earlier
+        requests that gave up waiting are dropped (their templates end with their sockets)."""
+        while True:
+            answered, pid = self._forked.get(timeout=max(deadline - time.monotonic(), 0.001))
+            if answered == ticket:
+                return pid
 
     def exit_code(self, pid: int) -> int | None:
         with self._changed:
@@ -138,7 +152,7 @@ class RuntimeZygote:
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 report = json.loads(message)
                 if "forked" in report:
-                    self._forked.put(int(report["forked"]))
+                    self._forked.put((int(report["ticket"]), int(report["forked"])))
                     continue
                 with self._changed:
                     self._exits[int(report["pid"])] = int(report["code"])
