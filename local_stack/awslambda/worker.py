@@ -166,6 +166,26 @@ def _warm_sdk() -> None:
                 boto3.client(name.removeprefix(ENDPOINT_PREFIX).lower())
 
 
+def _fork(child: Callable[[], int], handed_on: list[int]) -> int:
+    """Fork; the child runs ``child`` and exits with its code, whatever happens (it never
+    returns into the parent's loop). The parent closes ``handed_on`` and gets the child's pid."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            code = child()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    for fd in handed_on:
+        os.close(fd)
+    return pid
+
+
 def _reap_children(control: socket.socket) -> None:
     """Report the exit status of every child that ended (SIGCHLD): only the parent can reap."""
     while True:
@@ -203,31 +223,22 @@ def _zygote(control_fd: int) -> int:
         if len(fds) != 2:
             return 0  # the stack is gone (end of the socket)
         request = json.loads(message)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:  # whatever happens, this child never returns into the zygote's loop
-                control.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                template_control, stderr = fds
-                os.dup2(stderr, 2)
-                os.close(stderr)
-                os.environ.clear()
-                os.environ.update(request["environment"])
-                os.chdir(request["cwd"])
-                # Where the interpreter puts PYTHONPATH when it starts with -P: first.
-                sys.path[0:0] = [
-                    entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry
-                ]
-                code = _template(template_control, request["handler"], preloaded_ms, warm=True)
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        for fd in fds:
-            os.close(fd)
+
+        def become_template(request: dict[str, Any] = request, fds: list[int] = fds) -> int:
+            control.close()
+            template_control, stderr = fds
+            os.dup2(stderr, 2)
+            os.close(stderr)
+            os.environ.clear()
+            os.environ.update(request["environment"])
+            os.chdir(request["cwd"])
+            # Where the interpreter puts PYTHONPATH when it starts with -P: first.
+            sys.path[0:0] = [
+                entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry
+            ]
+            return _template(template_control, request["handler"], preloaded_ms, warm=True)
+
+        pid = _fork(become_template, fds)
         with contextlib.suppress(OSError):
             control.send(json.dumps({"forked": pid, "ticket": request["ticket"]}).encode())
 
@@ -264,28 +275,21 @@ def _template(control_fd: int, spec: str, preloaded_ms: float = 0.0, warm: bool 
             # grows its pool forks every later worker with the SDK warm.
             _warm_sdk()
         forks += 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
+
+        def become_worker(
+            handler: Callable[[Any, LambdaContext], Any] = handler, fds: list[int] = fds
+        ) -> int:
             _name_process("W", spec)
             control.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             for target, fd in enumerate(fds):
                 os.dup2(fd, target)
                 os.close(fd)
             channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
             os.dup2(2, 1)
             _send(channel, json.dumps(init | {"pid": os.getpid()}))
-            code = 1
-            try:
-                code = _serve(handler, channel)
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        for fd in fds:
-            os.close(fd)
+            return _serve(handler, channel)
+
+        _fork(become_worker, fds)
 
 
 def _serve(handler: Callable[[Any, LambdaContext], Any], channel: TextIO) -> int:

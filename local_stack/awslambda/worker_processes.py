@@ -19,7 +19,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -235,6 +235,52 @@ def send_signal(pid: int, signum: int) -> None:
         os.kill(pid, signum)
 
 
+class ChildExits:
+    """The exit statuses a parent process reports on its control socket (only it can reap its
+    children), read by one thread; any other message goes to ``other``."""
+
+    def __init__(self, other: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self._exits: dict[int, int] = {}
+        self._changed = threading.Condition()
+        self._other = other
+
+    def code(self, pid: int) -> int | None:
+        with self._changed:
+            return self._exits.get(pid)
+
+    def wait(self, timeout: float) -> None:
+        """Until the next report (or the end of the socket), at most ``timeout`` seconds."""
+        with self._changed:
+            self._changed.wait(timeout)
+
+    def read(self, control: socket.socket) -> None:
+        """Read reports until the socket ends (the reading thread's whole life)."""
+        while True:
+            try:
+                message = control.recv(4096)
+            except OSError:
+                message = b""
+            if not message:
+                with self._changed:
+                    self._changed.notify_all()
+                return
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                report = json.loads(message)
+                if "code" not in report and self._other is not None:
+                    self._other(report)
+                    continue
+                with self._changed:
+                    self._exits[int(report["pid"])] = int(report["code"])
+                    self._changed.notify_all()
+
+
+def log_lines(stream: IO[bytes], name: str) -> None:
+    """Log every line a process writes to ``stream``, prefixed with ``name``, until it ends."""
+    for line in stream:
+        text = line.decode("utf-8", "replace").rstrip("\n")
+        log.info("[%s] %s", name, text)
+
+
 class TemplateProcess(Protocol):
     """Popen's lifecycle calls, which a template forked by a zygote offers by its pid."""
 
@@ -283,12 +329,11 @@ class FunctionTemplate:
                 theirs.close()
             assert popen.stderr is not None
             self._process, self._stderr = popen, popen.stderr
-        self._exits: dict[int, int] = {}
-        self._changed = threading.Condition()
+        self._exits = ChildExits()
         self._send_lock = threading.Lock()
         self._threads = [
-            threading.Thread(target=self._read_reports, daemon=True),
-            threading.Thread(target=self._print_logs, daemon=True),
+            threading.Thread(target=self._exits.read, args=(self._control,), daemon=True),
+            threading.Thread(target=log_lines, args=(self._stderr, self._name), daemon=True),
         ]
         for thread in self._threads:
             thread.start()
@@ -317,12 +362,10 @@ class FunctionTemplate:
         return self._process.poll()
 
     def exit_code(self, pid: int) -> int | None:
-        with self._changed:
-            return self._exits.get(pid)
+        return self._exits.code(pid)
 
     def wait_for_exit(self, timeout: float) -> None:
-        with self._changed:
-            self._changed.wait(timeout)
+        self._exits.wait(timeout)
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -341,25 +384,3 @@ class FunctionTemplate:
         self._control.close()
         for thread in self._threads:
             thread.join(3.0)
-
-    def _read_reports(self) -> None:
-        """Exit statuses of the forked workers, which only the template can reap."""
-        while True:
-            try:
-                message = self._control.recv(4096)
-            except OSError:
-                message = b""
-            if not message:
-                with self._changed:
-                    self._changed.notify_all()
-                return
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                report = json.loads(message)
-                with self._changed:
-                    self._exits[int(report["pid"])] = int(report["code"])
-                    self._changed.notify_all()
-
-    def _print_logs(self) -> None:
-        for line in self._stderr:
-            text = line.decode("utf-8", "replace").rstrip("\n")
-            log.info("[%s] %s", self._name, text)

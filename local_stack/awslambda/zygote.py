@@ -25,9 +25,15 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from local_stack.awslambda.worker_processes import process_exists, send_signal, worker_command
+from local_stack.awslambda.worker_processes import (
+    ChildExits,
+    log_lines,
+    process_exists,
+    send_signal,
+    worker_command,
+)
 
 ZYGOTE_FORK_SECONDS = 5.0  # how long a template's start waits for the zygote's fork
 # AWS parity: Lambda puts the package (/var/task) before the runtime's own boto3 on sys.path, so
@@ -67,12 +73,15 @@ class RuntimeZygote:
         self._name = Path(python).parent.parent.name or python
         self._forked: queue.Queue[tuple[int, int]] = queue.Queue()  # (ticket, pid) answers
         self._tickets = 0
-        self._exits: dict[int, int] = {}
-        self._changed = threading.Condition()
+        # The pid of each template forked, and their exit statuses (only the zygote can reap).
+        self._exits = ChildExits(other=self._on_forked)
         self._fork_lock = threading.Lock()
+        assert self._popen.stderr is not None
         self._threads = [
-            threading.Thread(target=self._read_reports, daemon=True),
-            threading.Thread(target=self._print_logs, daemon=True),
+            threading.Thread(target=self._exits.read, args=(self._control,), daemon=True),
+            threading.Thread(
+                target=log_lines, args=(self._popen.stderr, f"runtime {self._name}"), daemon=True
+            ),
         ]
         for thread in self._threads:
             thread.start()
@@ -118,12 +127,14 @@ class RuntimeZygote:
                 return pid
 
     def exit_code(self, pid: int) -> int | None:
-        with self._changed:
-            return self._exits.get(pid)
+        return self._exits.code(pid)
 
     def wait_for_exit(self, timeout: float) -> None:
-        with self._changed:
-            self._changed.wait(timeout)
+        self._exits.wait(timeout)
+
+    def _on_forked(self, report: dict[str, Any]) -> None:
+        if "forked" in report:
+            self._forked.put((int(report["ticket"]), int(report["forked"])))
 
     def close(self) -> None:
         """Stop the zygote (its templates are stopped on their own)."""
@@ -137,32 +148,6 @@ class RuntimeZygote:
         self._control.close()
         for thread in self._threads:
             thread.join(3.0)
-
-    def _read_reports(self) -> None:
-        """The pid of each template it forked, and their exit statuses (only it can reap them)."""
-        while True:
-            try:
-                message = self._control.recv(4096)
-            except OSError:
-                message = b""
-            if not message:
-                with self._changed:
-                    self._changed.notify_all()
-                return
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                report = json.loads(message)
-                if "forked" in report:
-                    self._forked.put((int(report["ticket"]), int(report["forked"])))
-                    continue
-                with self._changed:
-                    self._exits[int(report["pid"])] = int(report["code"])
-                    self._changed.notify_all()
-
-    def _print_logs(self) -> None:
-        assert self._popen.stderr is not None
-        for line in self._popen.stderr:
-            text = line.decode("utf-8", "replace").rstrip("\n")
-            log.info("[runtime %s] %s", self._name, text)
 
 
 class ZygoteChild:
