@@ -274,7 +274,6 @@ class FunctionRuntime:
         template_dir: Path,
         max_workers: int = DEFAULT_MAX_WORKERS,
         python: str | None = None,
-        zygotes: bool = True,
     ) -> None:
         self.functions = dict(functions)
         self._endpoints = endpoints
@@ -287,8 +286,8 @@ class FunctionRuntime:
             else choose_interpreters(runtimes)
         )
         self._pools = {name: _Pool(max_workers) for name in self.functions}
-        # The zygote each function's template is forked by (None: it starts on its own).
-        self._zygote_of = self._start_zygotes() if zygotes else {}
+        # The zygote each function's template is forked by (a function not here starts its own).
+        self._zygote_of = self._start_zygotes()
         self._templates: dict[str, FunctionTemplate] = {}
         self._templates_lock = threading.Lock()
         self._closed = False
