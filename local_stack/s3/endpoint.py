@@ -122,7 +122,7 @@ class S3Endpoint:
             operation = multipart.operation(request)
             if operation == "UploadPart":
                 multipart.check_part(request)
-            forwarded, body = self._forwarded_environ(environ, request)
+            forwarded, body = self._forwarded_environ(environ, request, operation)
             if "HTTP_AUTHORIZATION" not in forwarded:
                 # The request passed authentication above (a presigned URL, or an anonymous read
                 # that the bucket's public-read setting allowed). moto runs checks of its own on
@@ -163,7 +163,7 @@ class S3Endpoint:
         raise errors.access_denied()
 
     def _forwarded_environ(
-        self, environ: WSGIEnvironment, request: ReceivedRequest
+        self, environ: WSGIEnvironment, request: ReceivedRequest, operation: str | None
     ) -> tuple[WSGIEnvironment, ReceivedBody | None]:
         if request.method not in ("PUT", "POST"):
             return environ, None
@@ -173,9 +173,18 @@ class S3Endpoint:
                 # AWS parity: a conditional PutObject accepts only "If-None-Match: *".
                 raise errors.not_implemented("If-None-Match")
         completing = request.method == "POST" and request.has_query("uploadId")
-        body = read_body(environ, request.method, request.headers, body_checksums=not completing)
+        body = read_body(
+            environ,
+            request.method,
+            request.headers,
+            body_checksums=not completing,
+            spooled=operation == "UploadPart",
+        )
         forwarded: dict[str, Any] = dict(environ)
         forwarded["wsgi.input"] = body.file
+        # The checked body is a file that ends where the body does: werkzeug then hands it to
+        # moto as it is, and moto's one read() takes it whole instead of 64 KiB at a time.
+        forwarded["wsgi.input_terminated"] = True
         forwarded["CONTENT_LENGTH"] = str(body.size)
         forwarded.pop("HTTP_TRANSFER_ENCODING", None)
         for name in body.drop_headers:

@@ -18,7 +18,7 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _CHECKSUM_HEADER = re.compile(r"^x-amz-checksum-([a-z0-9]+)$")
 _CHUNK = 1024 * 1024
-# Bodies up to this size stay in memory; larger ones are spooled to a temporary file.
+# A spooled body (an UploadPart's) stays in memory up to this size, then goes to a temporary file.
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
@@ -67,12 +67,17 @@ def read_body(
     headers: Mapping[str, str],
     *,
     body_checksums: bool = True,
+    spooled: bool = False,
 ) -> ReceivedBody:
     """Read exactly the body the client sent and check it as S3 does before storing anything.
 
-    The body streams through the digests into a spooled file: it is never held whole in memory
-    (beyond ``_SPOOL_IN_MEMORY``). ``body_checksums`` is False where x-amz-checksum-* headers
-    describe something else than the body (CompleteMultipartUpload's whole-object checksum).
+    The body streams through the digests. ``spooled`` bodies (UploadPart's, which the endpoint
+    copies into part storage a MiB at a time) go to a spooled file and are never held whole in
+    memory beyond ``_SPOOL_IN_MEMORY``. Any other body is for moto, which reads every body whole
+    into memory: it is kept as one ``bytes`` in a ``BytesIO``, which hands moto that same object
+    (no second copy, no temporary file). ``body_checksums`` is False where x-amz-checksum-*
+    headers describe something else than the body (CompleteMultipartUpload's whole-object
+    checksum).
     """
     length = _content_length(environ)
     stream = environ["wsgi.input"]
@@ -99,7 +104,12 @@ def read_body(
             # AWS parity: S3 refuses a PUT without Content-Length (411), unlike many servers.
             raise errors.missing_content_length()
         length = 0
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 - handed on
+    spool: IO[bytes] = (
+        tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 - handed on
+        if spooled
+        else io.BytesIO()
+    )
+    chunks: list[bytes] = []
     size = 0
     try:
         while length is None or size < length:
@@ -107,8 +117,15 @@ def read_body(
             if not chunk:
                 break
             digests.update(chunk)
-            spool.write(chunk)
+            if spooled:
+                spool.write(chunk)
+            else:
+                chunks.append(chunk)
             size += len(chunk)
+        if not spooled:
+            # BytesIO over a bytes object shares it, and read() from 0 returns it uncopied.
+            spool = io.BytesIO(b"".join(chunks))
+            chunks.clear()
         # AWS parity: fewer bytes than Content-Length is refused with IncompleteBody.
         if length is not None and size != length:
             raise errors.incomplete_body()
