@@ -87,13 +87,14 @@ def multipart_words(figure: MultipartUpload) -> Words:
             "",
             f"Ratios: local multipart / local one PUT {ratio(local_parts, local_single):.2f}x; "
             f"local / moto multipart {ratio(local_parts, moto_parts):.2f}x; local / moto one "
-            f"PUT {ratio(local_single, moto_single):.2f}x. The local endpoint streams every body "
+            f"PUT {ratio(local_single, moto_single):.2f}x. The local endpoint streams every part "
             "through its checks into a spooled file, then copies it a MiB at a time into the "
             "part's buffer, and completes an upload by copying the parts the same way into the "
             "new object (moto's own UploadPart reads each part whole, and its "
             "CompleteMultipartUpload builds the whole object in memory, twice: see plain "
-            "moto's completion growth). A single PUT still goes through moto's PutObject, "
-            "which reads the body whole: about three times the file's size at its peak.",
+            "moto's completion growth). A single PUT is read whole (one buffer, "
+            "filled from the socket) and handed uncopied to moto's PutObject, which copies it "
+            "into its key: about three times the file's size at its peak, as plain moto.",
         ),
     )
 

@@ -29,7 +29,7 @@ _DIGEST_BYTES = {"crc32": 4, "crc32c": 4, "crc64nvme": 8, "sha1": 20, "sha256": 
 
 
 class _Checksum(Protocol):
-    def update(self, chunk: bytes) -> None: ...
+    def update(self, chunk: bytes | memoryview) -> None: ...
     def b64digest(self) -> str: ...
 
 
@@ -67,7 +67,7 @@ class BodyDigests:
                 )
             self._checksums[algorithm] = checksum_class()
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: bytes | memoryview) -> None:
         if self._sha256_hex is not None:
             self._sha256_hex.update(chunk)
         for checksum in self._checksums.values():

@@ -176,6 +176,15 @@ def entity_too_small(size: int, minimum: int, number: int, etag: str) -> S3Error
     )
 
 
+def entity_too_large(size: int, maximum: int) -> S3Error:
+    return S3Error(
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        (("ProposedSize", str(size)), ("MaxSizeAllowed", str(maximum))),
+    )
+
+
 def malformed_xml() -> S3Error:
     return S3Error(
         400,

@@ -18,6 +18,8 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _CHECKSUM_HEADER = re.compile(r"^x-amz-checksum-([a-z0-9]+)$")
 _CHUNK = 1024 * 1024
+# S3's largest PutObject or UploadPart body: 5 GiB.
+MAX_OBJECT_BODY_BYTES = 5 * 1024**3
 # A spooled body (an UploadPart's) stays in memory up to this size, then goes to a temporary file.
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -104,28 +106,21 @@ def read_body(
             # AWS parity: S3 refuses a PUT without Content-Length (411), unlike many servers.
             raise errors.missing_content_length()
         length = 0
+    if length is not None and length > MAX_OBJECT_BODY_BYTES:
+        # AWS parity: S3 refuses a body over 5 GiB (PutObject's and UploadPart's limit) unread.
+        raise errors.entity_too_large(length, MAX_OBJECT_BODY_BYTES)
     spool: IO[bytes] = (
         tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 - handed on
         if spooled
         else io.BytesIO()
     )
-    chunks: list[bytes] = []
-    size = 0
     try:
-        while length is None or size < length:
-            chunk = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
-            if not chunk:
-                break
-            digests.update(chunk)
-            if spooled:
-                spool.write(chunk)
-            else:
-                chunks.append(chunk)
-            size += len(chunk)
-        if not spooled:
+        if spooled:
+            size = _read_into(spool, stream, length, digests)
+        else:
+            data = _read_whole(stream, length, digests)
             # BytesIO over a bytes object shares it, and read() from 0 returns it uncopied.
-            spool = io.BytesIO(b"".join(chunks))
-            chunks.clear()
+            spool, size = io.BytesIO(data), len(data)
         # AWS parity: fewer bytes than Content-Length is refused with IncompleteBody.
         if length is not None and size != length:
             raise errors.incomplete_body()
@@ -146,6 +141,37 @@ def read_body(
         spool.close()
         raise
     return body
+
+
+def _read_into(
+    spool: IO[bytes], stream: IO[bytes], length: int | None, digests: BodyDigests
+) -> int:
+    """Copy the body a MiB at a time through the digests into ``spool``; the bytes read."""
+    size = 0
+    while length is None or size < length:
+        chunk = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
+        if not chunk:
+            break
+        digests.update(chunk)
+        spool.write(chunk)
+        size += len(chunk)
+    return size
+
+
+def _read_whole(stream: IO[bytes], length: int | None, digests: BodyDigests) -> bytes:
+    """The whole body as one ``bytes``: with a Content-Length, one read straight from the socket
+    into a buffer of that size (no chunks joined into a second copy); digested afterwards."""
+    if length is None:  # chunked transfer: read to its end
+        chunks = []
+        while chunk := stream.read(_CHUNK):
+            chunks.append(chunk)
+        data = b"".join(chunks)
+    else:
+        data = stream.read(length) if length else b""
+    view = memoryview(data)
+    for start in range(0, len(data), _CHUNK):
+        digests.update(view[start : start + _CHUNK])
+    return data
 
 
 def _decode_aws_chunked(data: bytes, headers: Mapping[str, str]) -> ReceivedBody:

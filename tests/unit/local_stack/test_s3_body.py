@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import io
 import zlib
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -14,10 +16,14 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from local_stack.config import DEFAULT_HOST
+from local_stack.http import threaded_server
+from local_stack.s3.payload import MAX_OBJECT_BODY_BYTES
 from local_stack.testing.s3_wsgi import (
     LocalS3,
     boto3_client,
 )
+from tests.helpers.gateway import served
 from tests.helpers.s3_errors import s3_error_code as error_code
 
 
@@ -79,6 +85,35 @@ def test_a_put_without_content_length_is_refused(s3: LocalS3) -> None:
     response = s3.send("PUT", url, headers)
 
     assert (response.status_code, error_code(response.data)) == (411, "MissingContentLength")
+
+
+def test_a_body_over_five_gib_is_refused_as_entity_too_large(s3: LocalS3) -> None:
+    size = MAX_OBJECT_BODY_BYTES + 1
+    url, headers = s3.presigned_put("file-1", size, "application/zip")
+
+    response = s3.send("PUT", url, headers, b"abc")  # refused on its Content-Length alone
+
+    assert (response.status_code, error_code(response.data)) == (400, "EntityTooLarge")
+    assert f"<ProposedSize>{size}</ProposedSize>".encode() in response.data
+    assert not stored(s3, "file-1")
+
+
+def test_a_chunked_put_without_content_length_is_stored_whole(s3: LocalS3) -> None:
+    content = [b"first part ", b"x" * 1_500_000, b" last part"]  # over one read of a MiB
+    url = s3.url("chunked")
+    headers = header_signed(url, {}, payload="UNSIGNED-PAYLOAD")
+
+    with served(threaded_server.werkzeug_server(DEFAULT_HOST, 0, s3.endpoint)) as port:
+        connection = http.client.HTTPConnection(DEFAULT_HOST, port, timeout=30)
+        signed_for = urlsplit(url)  # the Host the request was signed for, not the server's
+        headers = {"Host": signed_for.netloc, **headers}
+        connection.request("PUT", signed_for.path, iter(content), headers, encode_chunked=True)
+        status = connection.getresponse().status
+        connection.close()
+
+    assert status == 200
+    got = s3.client.get_object(Bucket=s3.bucket, Key="chunked")["Body"].read()
+    assert got == b"".join(content)
 
 
 def test_a_body_not_matching_its_declared_sha256_is_refused(s3: LocalS3) -> None:
