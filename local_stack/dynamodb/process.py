@@ -12,6 +12,7 @@ died. The socket stays open in the stack between children, so a restart keeps th
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import signal
 import socket
@@ -20,6 +21,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
+from moto.core import responses as moto_responses
+from moto.core import utils as moto_utils
 from moto.moto_server.werkzeug_app import create_backend_app
 
 from local_stack.dynamodb.durable import DurableDynamoDB
@@ -101,6 +104,7 @@ def serve(
     # Ctrl-C reaches the whole process group; the stack decides when this process ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    keep_moto_method_names()
     app = DurableDynamoDB(create_backend_app("dynamodb"), journal_path)
     server = serve_on_socket(listening, app)
     threading.Thread(
@@ -112,3 +116,15 @@ def serve(
     with contextlib.suppress(EOFError):
         lifeline.recv_bytes()  # nothing is ever sent: this returns when the stack's end closes
     server.shutdown()
+
+
+def keep_moto_method_names() -> None:
+    """moto lists its response class's methods with ``inspect.getmembers`` on every request to
+    find the action's method (0.15 to 0.3 ms of a PutItem's 1.5 to 2 ms here). A class's methods
+    do not change while the stack runs, so each class's list is computed once."""
+    if (
+        getattr(moto_responses, "method_names_from_class", None)
+        is moto_utils.method_names_from_class
+    ):
+        cached = functools.cache(moto_utils.method_names_from_class)
+        setattr(moto_responses, "method_names_from_class", cached)  # noqa: B010 - not exported
