@@ -413,10 +413,10 @@ def _upload_path(figure: UploadPath) -> Section:
         share >= UPLOAD_TARGET_RATIO,
         f"the local endpoint reaches {share:.2f}x moto's throughput, "
         f"{UPLOAD_TARGET_RATIO - share:.2f} short of {UPLOAD_TARGET_RATIO:g}x: it reads the whole "
-        "body through its checks (signature, signed length, declared checksums) into a spool, "
-        "within the stack process it shares with the API and the functions' events, before moto "
-        "reads it again; plain moto reads it once, in a process of its own. The cost grows with "
-        f"the size ({(local_s - moto_s) * 1000 / mib:.1f} ms per MiB here)",
+        "body and checks it (signature, signed length, declared checksums) before moto stores "
+        "it, within the stack process it shares with the API and the functions' events; plain "
+        "moto stores it unchecked, in a process of its own. The cost grows with the size "
+        f"({(local_s - moto_s) * 1000 / mib:.1f} ms per MiB here)",
         target=f"≥ {UPLOAD_TARGET_RATIO:g}x plain moto's throughput",
         measured=f"{share:.2f}x ({local_rate:.0f} vs. {moto_rate:.0f} MiB/s, {mib:.0f} MiB PUT)",
         how=(
