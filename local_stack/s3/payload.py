@@ -18,6 +18,8 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _CHECKSUM_HEADER = re.compile(r"^x-amz-checksum-([a-z0-9]+)$")
 _CHUNK = 1024 * 1024
+# A body read in one read (one buffer of its Content-Length); longer ones are read a MiB at a time.
+_ONE_READ_MAX = 1024 * 1024 * 1024
 # S3's largest PutObject or UploadPart body: 5 GiB.
 MAX_OBJECT_BODY_BYTES = 5 * 1024**3
 # A spooled body (an UploadPart's) stays in memory up to this size, then goes to a temporary file.
@@ -159,15 +161,22 @@ def _read_into(
 
 
 def _read_whole(stream: IO[bytes], length: int | None, digests: BodyDigests) -> bytes:
-    """The whole body as one ``bytes``: with a Content-Length, one read straight from the socket
-    into a buffer of that size (no chunks joined into a second copy); digested afterwards."""
-    if length is None:  # chunked transfer: read to its end
-        chunks = []
-        while chunk := stream.read(_CHUNK):
-            chunks.append(chunk)
-        data = b"".join(chunks)
-    else:
+    """The whole body as one ``bytes``: with a Content-Length up to ``_ONE_READ_MAX``, one read
+    straight from the socket into a buffer of that size (no chunks joined into a second copy);
+    digested afterwards. Longer or chunked bodies are read a MiB at a time, so memory is taken
+    as bytes arrive, not all at once on the strength of a header."""
+    if length is not None and length <= _ONE_READ_MAX:
         data = stream.read(length) if length else b""
+    else:
+        chunks: list[bytes] = []
+        size = 0
+        while length is None or size < length:
+            chunk = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
     view = memoryview(data)
     for start in range(0, len(data), _CHUNK):
         digests.update(view[start : start + _CHUNK])

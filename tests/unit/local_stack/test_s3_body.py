@@ -10,6 +10,7 @@ import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -18,6 +19,7 @@ from botocore.exceptions import ClientError
 from local_stack.account import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from local_stack.config import DEFAULT_HOST
 from local_stack.http import threaded_server
+from local_stack.s3 import payload
 from local_stack.s3.payload import MAX_OBJECT_BODY_BYTES
 from local_stack.testing.s3_wsgi import (
     LocalS3,
@@ -114,6 +116,19 @@ def test_a_chunked_put_without_content_length_is_stored_whole(s3: LocalS3) -> No
     assert status == 200
     got = s3.client.get_object(Bucket=s3.bucket, Key="chunked")["Body"].read()
     assert got == b"".join(content)
+
+
+def test_a_body_longer_than_one_read_is_read_in_parts_and_stored_whole(
+    s3: LocalS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(payload, "_ONE_READ_MAX", 1024)
+    content = bytes(range(256)) * 6000  # 1.5 MB: two reads of a MiB
+    url, headers = s3.presigned_put("long", len(content), "application/zip")
+
+    response = s3.send("PUT", url, headers, content)
+
+    assert response.status_code == 200
+    assert s3.client.get_object(Bucket=s3.bucket, Key="long")["Body"].read() == content
 
 
 def test_a_body_not_matching_its_declared_sha256_is_refused(s3: LocalS3) -> None:
