@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -145,15 +145,23 @@ def read_body(
     return body
 
 
+def _chunks(stream: IO[bytes], length: int | None) -> Iterator[bytes]:
+    """The body a MiB at a time: ``length`` bytes, or to its end (fewer if the client stops)."""
+    size = 0
+    while length is None or size < length:
+        chunk = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
+        if not chunk:
+            return
+        size += len(chunk)
+        yield chunk
+
+
 def _read_into(
     spool: IO[bytes], stream: IO[bytes], length: int | None, digests: BodyDigests
 ) -> int:
     """Copy the body a MiB at a time through the digests into ``spool``; the bytes read."""
     size = 0
-    while length is None or size < length:
-        chunk = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
-        if not chunk:
-            break
+    for chunk in _chunks(stream, length):
         digests.update(chunk)
         spool.write(chunk)
         size += len(chunk)
@@ -168,15 +176,7 @@ def _read_whole(stream: IO[bytes], length: int | None, digests: BodyDigests) -> 
     if length is not None and length <= _ONE_READ_MAX:
         data = stream.read(length) if length else b""
     else:
-        chunks: list[bytes] = []
-        size = 0
-        while length is None or size < length:
-            chunk = stream.read(_CHUNK if length is None else min(_CHUNK, length - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
+        data = b"".join(_chunks(stream, length))
     view = memoryview(data)
     for start in range(0, len(data), _CHUNK):
         digests.update(view[start : start + _CHUNK])
