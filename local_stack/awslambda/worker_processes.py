@@ -79,6 +79,27 @@ def worker_command(python: str, *args: str) -> list[str]:
     return [python, "-u", "-P", str(WORKER_SCRIPT), *args]
 
 
+def spawn_forker(
+    python: str, role: str, args: tuple[str, ...], environment: Mapping[str, str], cwd: Path | str
+) -> tuple[socket.socket, subprocess.Popen[bytes]]:
+    """``worker.py <role> <fd> <args>`` (a template or a zygote), its control socket on ``fd``
+    and its stderr piped; our end of the socket and the process."""
+    control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
+            worker_command(python, role, str(theirs.fileno()), *args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=dict(environment),
+            cwd=cwd,
+            pass_fds=(theirs.fileno(),),
+        )
+    finally:
+        theirs.close()
+    return control, popen
+
+
 class SpawnedProcess:
     """A worker in an interpreter of its own (``python worker.py handler``)."""
 
@@ -314,19 +335,9 @@ class FunctionTemplate:
         if forked is not None:
             self._control, self._stderr, self._process = forked
         else:
-            self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            try:
-                popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
-                    worker_command(python, "--template", str(theirs.fileno()), handler),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                    env=dict(environment),
-                    cwd=code_dir,
-                    pass_fds=(theirs.fileno(),),
-                )
-            finally:
-                theirs.close()
+            self._control, popen = spawn_forker(
+                python, "--template", (handler,), environment, code_dir
+            )
             assert popen.stderr is not None
             self._process, self._stderr = popen, popen.stderr
         self._exits = ChildExits()

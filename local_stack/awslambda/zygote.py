@@ -32,7 +32,7 @@ from local_stack.awslambda.worker_processes import (
     log_lines,
     process_exists,
     send_signal,
-    worker_command,
+    spawn_forker,
 )
 
 ZYGOTE_FORK_SECONDS = 5.0  # how long a template's start waits for the zygote's fork
@@ -57,19 +57,7 @@ class RuntimeZygote:
 
     def __init__(self, python: str, environment: Mapping[str, str]) -> None:
         """``environment``: what every function's has alike (``zygote_environment``)."""
-        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self._popen = subprocess.Popen(  # noqa: S603 - our own interpreter and worker script
-                worker_command(python, "--zygote", str(theirs.fileno())),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=dict(environment),
-                cwd="/",
-                pass_fds=(theirs.fileno(),),
-            )
-        finally:
-            theirs.close()
+        self._control, self._popen = spawn_forker(python, "--zygote", (), environment, "/")
         self._name = Path(python).parent.parent.name or python
         self._forked: queue.Queue[tuple[int, int]] = queue.Queue()  # (ticket, pid) answers
         self._tickets = 0

@@ -178,9 +178,9 @@ function putPart(signed, blob, onLoaded, signal) {
  * the part numbers S3 already holds (a resumed upload). Each part is hashed once, then every
  * attempt signs it afresh (a retry never holds an expired link) and PUTs exactly the signed
  * headers, so S3 refuses other bytes or another length. `onProgress(loaded, total)` follows the
- * whole file and never goes back. Resolves with POST /file/{id}/complete's `{ id, status, rejected }`; rejects with
- * the first part that failed for good (the others in flight are stopped), or an AbortError once
- * `signal` aborts (every part in flight is cut off).
+ * whole file and never goes back. Resolves with POST /file/{id}/complete's
+ * `{ id, status, rejected }`; rejects with the first part that failed for good (the others in
+ * flight are stopped), or an AbortError once `signal` aborts (every part in flight is cut off).
  */
 export async function sendMultipart({ api, file, upload, held = new Set(), onProgress, signal }) {
   const plan = planParts(file.size, upload.part_size, upload.part_count);

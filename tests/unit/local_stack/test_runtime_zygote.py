@@ -17,7 +17,7 @@ from local_stack.awslambda.runtime import FunctionRuntime
 from local_stack.awslambda.worker import process_name
 from local_stack.awslambda.worker_processes import process_exists
 from local_stack.cloudformation.models import FunctionModel
-from local_stack.testing.launcher import worker_pids
+from local_stack.testing.launcher import child_pids, worker_pids
 from tests.helpers.functions import function_model
 
 PROBE = """
@@ -103,18 +103,6 @@ def _state(pid: int) -> str:
         return "gone"
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if _parent(entry.name) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue  # ended while we looked
-    return found
-
-
 def test_functions_on_one_interpreter_get_templates_forked_by_one_zygote_with_boto3_imported(
     runtime: FunctionRuntime,
 ) -> None:
@@ -186,10 +174,10 @@ def test_stopping_ends_a_prewarmed_worker_that_never_ran(
     runtime.prewarm("AFunction")
     log = tmp_path / "shared" / "handlers" / "templates.log"
     deadline = time.monotonic() + 10
-    while not (log.exists() and _children(int(log.read_text().split()[0]))):
+    while not (log.exists() and child_pids(int(log.read_text().split()[0]))):
         assert time.monotonic() < deadline, "the prewarmed worker was never forked"
         time.sleep(0.02)
     template = int(log.read_text().split()[0])
-    workers = _children(template)
+    workers = child_pids(template)
     runtime.close()
     assert not [pid for pid in (template, *workers) if process_exists(pid)]
