@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-from local_stack.awslambda.interpreters import runtime_interpreter
 from local_stack.config import PROJECT_ROOT
+from tests.helpers.runtime import run_on_runtime
 
 # Run on the template's runtime (python3.13 with the botocore Lambda ships, older than 1.43.14):
 # three presigned PUTs for three keys, counting how often the S3 endpoint ruleset is evaluated.
@@ -49,25 +46,15 @@ print(json.dumps({
 
 
 def test_presigned_urls_for_new_keys_reuse_the_buckets_resolved_endpoint_on_the_runtime() -> None:
-    python = runtime_interpreter("python3.13")  # the template's Runtime (make runtime)
-    assert python is not None, "no python3.13 runtime environment: run `make runtime`"
     environment = {
         "PYTHONPATH": str(PROJECT_ROOT / "source"),
         "AWS_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "local-test-secret",
     }
-    completed = subprocess.run(
-        [str(python), "-c", PRESIGN_THREE_KEYS],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
 
-    found = json.loads(completed.stdout)
+    found = run_on_runtime(PRESIGN_THREE_KEYS, env=environment)
+
     assert found["referenced"] == [], "a rule now reads a parameter the cache key leaves out"
     assert found["evaluations"] == 1, f"botocore {found['botocore']}: {found}"
     assert found["same_urls"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import zipfile
 from pathlib import Path
 
-from local_stack.awslambda.interpreters import runtime_interpreter
+from tests.helpers.runtime import run_on_runtime
 from tests.unit.infra.support import PACKAGE_ZIP, ROOT, load_template
 from web_publisher.build import PACKAGE_DIR, build
 
@@ -104,19 +103,10 @@ def test_handlers_import_from_the_unzipped_package_with_its_vendored_powertools(
     with zipfile.ZipFile(_zip_path()) as archive:
         archive.extractall(task_root)
     modules = _handler_modules()
-    python = runtime_interpreter("python3.13")  # the template's Runtime (make runtime)
-    assert python is not None, "no python3.13 runtime environment: run `make runtime`"
-    completed = subprocess.run(
-        [str(python), "-c", IMPORT_HANDLERS, json.dumps(modules)],
-        cwd=task_root,
-        env=_lambda_environment(task_root),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    printed = run_on_runtime(
+        IMPORT_HANDLERS, json.dumps(modules), env=_lambda_environment(task_root), cwd=task_root
     )
-    assert completed.returncode == 0, completed.stderr
-    files = {name: Path(path).resolve() for name, path in json.loads(completed.stdout).items()}
+    files = {name: Path(path).resolve() for name, path in printed.items()}
     for module in modules:
         assert files[module].is_relative_to(task_root.resolve()), (module, files[module])
     powertools = files["aws_lambda_powertools"]
@@ -147,17 +137,7 @@ def test_the_publisher_package_holds_its_handler_and_every_file_of_the_built_pag
     modules = {path.name for path in (package / "web_publisher").iterdir()}
     assert {"handler.py", "publish.py", "page.py", "response.py"} <= modules
     assert "build.py" not in modules and "__pycache__" not in modules
-    completed = subprocess.run(
-        [runtime_interpreter("python3.13"), "-c", IMPORT_PUBLISHER],
-        cwd=package,
-        env=_lambda_environment(package),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    imported = json.loads(completed.stdout)
+    imported = run_on_runtime(IMPORT_PUBLISHER, env=_lambda_environment(package), cwd=package)
     assert Path(imported["handler"]).resolve().is_relative_to(package.resolve())
     assert Path(imported["site"]).resolve() == (package / "site").resolve()
 
