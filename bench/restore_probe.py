@@ -14,7 +14,6 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    from moto.moto_server.werkzeug_app import create_backend_app
     from moto.s3.models import s3_backends
 
     from local_stack.account import ACCOUNT_ID, REGION
@@ -22,6 +21,7 @@ def main(argv: list[str]) -> int:
     from local_stack.cloudformation.loader import load_stack
     from local_stack.datastore import DataDir
     from local_stack.dynamodb.durable import DurableDynamoDB
+    from local_stack.dynamodb.moto_app import moto_dynamodb_app
     from local_stack.s3.journal import ObjectJournal
     from local_stack.testing.launcher import TEMPLATE_PATH
 
@@ -33,9 +33,8 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         objects = ObjectJournal(data.s3_directory).restore()
         s3_s = time.perf_counter() - started
-        app = create_backend_app("dynamodb")
         started = time.perf_counter()
-        DurableDynamoDB(app, data.dynamodb_journal)
+        DurableDynamoDB(moto_dynamodb_app, data.dynamodb_journal)
         dynamodb_s = time.perf_counter() - started
         started = time.perf_counter()
         events = len(InvocationQueue(data.invocation_queue).pending())

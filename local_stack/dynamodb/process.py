@@ -1,12 +1,13 @@
 """The internal DynamoDB (moto) in its own process: it runs beside the stack, not under its GIL.
 
 The stack opens the listening socket (127.0.0.1, a free port) and starts a child that serves
-moto's DynamoDB app alone on it (nothing else is reachable unauthenticated on this internal
+moto's DynamoDB handler alone on it (nothing else is reachable unauthenticated on this internal
 port, in particular not S3), through ``DurableDynamoDB`` (one request at a time; journaled when
-the stack keeps its data). The first child is forked after moto is imported, so it starts
-without importing anything; a child started again after a crash is spawned (forking a process
-that runs threads is not safe). A child ends when its lifeline closes: the stack stopped, or
-died. The socket stays open in the stack between children, so a restart keeps the port.
+the stack keeps its data). The first child is forked after moto's core is imported, so it
+imports only moto's DynamoDB, beside the stack's own start-up; a child started again after a
+crash is spawned (forking a process that runs threads is not safe). A child ends when its
+lifeline closes: the stack stopped, or died. The socket stays open in the stack between
+children, so a restart keeps the port.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Literal
 
 from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
-from moto.moto_server.werkzeug_app import create_backend_app
 
 from local_stack.dynamodb.durable import DurableDynamoDB
 from local_stack.http.keep_alive import serve_on_socket
@@ -104,8 +104,11 @@ def serve(
     # Ctrl-C reaches the whole process group; the stack decides when this process ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Imported here, in the child: moto's DynamoDB models load beside the stack's start-up.
+    from local_stack.dynamodb.moto_app import moto_dynamodb_app
+
     keep_moto_method_names()
-    app = DurableDynamoDB(create_backend_app("dynamodb"), journal_path)
+    app = DurableDynamoDB(moto_dynamodb_app, journal_path)
     server = serve_on_socket(listening, app)
     threading.Thread(
         target=server.serve_forever,
