@@ -1,9 +1,19 @@
-"""The S3 client resolves a bucket's endpoint once for all its keys, on the runtime's botocore."""
+"""On the runtime's botocore, the clients resolve a bucket's endpoint once for all its keys and
+build their User-Agent once, not on every call."""
 
 from __future__ import annotations
 
 from local_stack.config import PROJECT_ROOT
 from tests.helpers.runtime import run_on_runtime
+
+# As Lambda sets them (both region variables), with the package on the path.
+FUNCTION_ENVIRONMENT = {
+    "PYTHONPATH": str(PROJECT_ROOT / "source"),
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "local-test-secret",
+}
 
 # Run on the template's runtime (python3.13 with the botocore Lambda ships, older than 1.43.14):
 # three presigned PUTs for three keys, counting how often the S3 endpoint ruleset is evaluated.
@@ -46,15 +56,55 @@ print(json.dumps({
 
 
 def test_presigned_urls_for_new_keys_reuse_the_buckets_resolved_endpoint_on_the_runtime() -> None:
-    environment = {
-        "PYTHONPATH": str(PROJECT_ROOT / "source"),
-        "AWS_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "local-test-secret",
-    }
-
-    found = run_on_runtime(PRESIGN_THREE_KEYS, env=environment)
+    found = run_on_runtime(PRESIGN_THREE_KEYS, env=FUNCTION_ENVIRONMENT)
 
     assert found["referenced"] == [], "a rule now reads a parameter the cache key leaves out"
     assert found["evaluations"] == 1, f"botocore {found['botocore']}: {found}"
     assert found["same_urls"]
+
+
+# Three GetItem calls through the full botocore pipeline (the before-send hook answers each in
+# place of DynamoDB): the User-Agent each sent, and how many were built during each call.
+THREE_CALLS_USER_AGENTS = """
+import json
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.useragent import UserAgentString
+from filestore.clients import CLIENT_CONFIG, dynamodb_client
+
+class EmptyAnswer:
+    def stream(self, **_):
+        yield b"{}"
+
+builds = []
+build = UserAgentString.to_string
+UserAgentString.to_string = lambda self: builds.append(1) or build(self)
+
+def calls(client):
+    sent, built = [], []
+    def answer(request, **_):
+        sent.append(request.headers["User-Agent"].decode())
+        return AWSResponse(request.url, 200, {}, EmptyAnswer())
+    client.meta.events.register("before-send.dynamodb", answer)
+    for key in ("one", "two", "three"):
+        builds.clear()
+        client.get_item(TableName="files", Key={"id": {"S": key}})
+        built.append(len(builds))
+    return {"sent": sent, "built": built}
+
+print(json.dumps({
+    "botocore": __import__("botocore").__version__,
+    "ours": calls(dynamodb_client()),
+    "plain": calls(boto3.client("dynamodb", config=CLIENT_CONFIG)),
+}))
+"""
+
+
+def test_a_clients_user_agent_is_built_by_its_first_call_only_on_the_runtime() -> None:
+    found = run_on_runtime(THREE_CALLS_USER_AGENTS, env=FUNCTION_ENVIRONMENT)
+
+    ours, plain = found["ours"], found["plain"]
+    assert ours["sent"] == plain["sent"], "the User-Agent differs from botocore's own"
+    assert plain["built"] == [2, 2, 2], "botocore no longer builds it twice a call: recheck"
+    # The first call builds one for each set of feature ids it sees (they grow during a call).
+    assert ours["built"][1:] == [0, 0], f"botocore {found['botocore']}: {found}"
