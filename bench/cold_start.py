@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -26,6 +27,11 @@ from local_stack.awslambda.environment import LocalEndpoints, function_environme
 from local_stack.awslambda.interpreters import runtime_interpreter
 
 EMPTY = "(empty interpreter)"
+# Each round runs every module once, in an order of its own drawn from this seed (the same
+# orders on every run of the bench). Shared 2-core machines have slow phases: on the one this
+# was tuned on, `import boto3` ran ~50% slower for 1-3 s every ~9 s, about two rounds, so with
+# one fixed order the same modules met them round after round and their medians rose together.
+ROUND_ORDER_SEED = 14
 BOTO3 = "boto3"
 # Imported one after another in one fresh interpreter: each step costs what it adds.
 IMPORT_STEPS = (
@@ -221,8 +227,11 @@ def _wall_samples(
         for code in codes.values():  # fills the page cache (no bytecode can be written)
             _wall_ms(code, env)
     samples: dict[str, list[float]] = defaultdict(list)
-    for _ in range(runs):  # interleaved, so noise hits every module alike
-        for name, code in codes.items():
+    order = list(codes.items())
+    shuffle = random.Random(ROUND_ORDER_SEED).shuffle
+    for _ in range(runs):  # interleaved in a new order each round, so noise hits all alike
+        shuffle(order)
+        for name, code in order:
             samples[name].append(_wall_ms(code, env))
     return samples
 

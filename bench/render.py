@@ -568,12 +568,14 @@ def _cold_start(figure: ColdStart) -> Section:
             "`PYTHONDONTWRITEBYTECODE=1`, `PYTHONPATH` and `LAMBDA_TASK_ROOT` at that copy, "
             "and the template's environment with tracing on (`Tracing: Active`), against "
             "`python -c 'import boto3'`; median of "
-            f"{runs} interleaved runs after one warm-up (page cache only: nothing can be "
-            "cached on a read-only task root). The zip ships bytecode compiled by python3.13 in "
-            "`unchecked-hash` mode; the second column is the same zip without it, so every "
-            "module is compiled on every cold start. Import-only columns subtract an empty "
-            "interpreter's start-up. The boto3 clients are created on the first invocation, "
-            "so they are not part of these figures. " + _native_wheels_text(figure)
+            f"{runs} interleaved rounds after one warm-up (page cache only: nothing can be "
+            "cached on a read-only task root), each round in an order of its own, so that a "
+            "slow phase of the machine lands on different modules in each. The zip ships "
+            "bytecode compiled by python3.13 in `unchecked-hash` mode; the second column is "
+            "the same zip without it, so every module is compiled on every cold start. "
+            "Import-only columns subtract an empty interpreter's start-up. The boto3 clients "
+            "are created on the first invocation, so they are not part of these figures. "
+            + _native_wheels_text(figure)
         ).rstrip(),
         details=(
             *_header(

@@ -1,11 +1,30 @@
-"""The cold start figure: which vendored wheels carry compiled code this interpreter can load."""
+"""The cold start figure: the order its runs take, and which vendored wheels carry compiled code
+this interpreter can load."""
 
 from __future__ import annotations
 
 import importlib.machinery
 from pathlib import Path
 
+import pytest
+
+from bench import cold_start
 from bench.cold_start import native_wheels
+
+
+def test_every_round_runs_each_module_once_in_an_order_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(cold_start, "_wall_ms", lambda code, env: ran.append(code) or 1.0)
+    codes = {f"module{index}": f"import module{index}" for index in range(6)}
+
+    samples = cold_start._wall_samples(codes, {}, runs=4, warm_up=False)
+
+    rounds = [ran[start : start + len(codes)] for start in range(0, len(ran), len(codes))]
+    assert len(rounds) == 4 and all(sorted(order) == sorted(codes.values()) for order in rounds)
+    assert len({tuple(order) for order in rounds}) > 1, "every round ran in the same order"
+    assert {name: len(values) for name, values in samples.items()} == dict.fromkeys(codes, 4)
 
 
 def _dist_info(ext: Path, name: str, purelib: bool, tags: list[str], files: list[str]) -> None:
