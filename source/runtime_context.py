@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 MAX_PRESIGN_SECONDS = 604_800  # SigV4 presigned URLs live at most seven days
 MIN_PART_SIZE = 5 * 1024**2  # S3: every part but the last holds at least 5 MiB
@@ -18,8 +18,7 @@ class ConfigurationError(RuntimeError):
     """An environment variable the functions need is missing or malformed."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything the functions read from their environment (see docs/ARCHITECTURE.md)."""
 
     table_name: str

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from filestore.validation import type_is_allowed
 
@@ -87,8 +86,7 @@ _SVG_SCRIPT = re.compile(rb"<script[\s>/]|\son[a-z]+\s*=|javascript\s*:", re.IGN
 _BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 
 
-@dataclass(frozen=True)
-class ContentVerdict:
+class ContentVerdict(NamedTuple):
     """What the check found: the type the bytes show (None for none), and why it refused."""
 
     detected: str | None
@@ -99,8 +97,7 @@ class ContentVerdict:
         return self.rejected is None
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):
     """A type read from the bytes; ``signature`` is False for the text-or-binary fallback."""
 
     mime: str

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 from filestore.errors import UnusableEvent
 
 
-@dataclass(frozen=True)
-class CreatedObject:
+class CreatedObject(NamedTuple):
     """One s3:ObjectCreated record: the bucket and the object's key, decoded."""
 
     bucket: str

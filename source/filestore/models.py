@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NewType
+from typing import TYPE_CHECKING, Any, NamedTuple, NewType
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,8 +49,7 @@ def expiry_shard_of(file_id: str) -> int:
     return int(file_id[:8], 16) % EXPIRY_SHARDS
 
 
-@dataclass(frozen=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     """One item of FilesTable (attribute names as in docs/ARCHITECTURE.md)."""
 
     id: FileId

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MIB = 1024**2
 MAX_PARTS = 10_000  # S3: part numbers 1..10,000
 MAX_NAMED_PROBLEMS = 10  # a 409 names this many missing or mis-sized parts, then counts the rest
 
 
-@dataclass(frozen=True)
-class PartPlan:
+class PartPlan(NamedTuple):
     """How a file of ``size`` bytes is cut: parts of ``part_size`` bytes, the last one shorter."""
 
     size: int
@@ -28,8 +27,7 @@ class PartPlan:
         return min(self.part_size, self.size - (number - 1) * self.part_size)
 
 
-@dataclass(frozen=True)
-class HeldPart:
+class HeldPart(NamedTuple):
     """One part S3 holds (ListParts): its number, size, ETag and SHA-256 (base64)."""
 
     number: int

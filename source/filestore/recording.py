@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from filestore.content import HEAD_BYTES, ContentVerdict, check_content, content_is_checked
 from filestore.observability import Metric, count, logger
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from runtime_context import Settings
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(NamedTuple):
     """What recording did: the conditional write's outcome, and the content check's reason
     when it refused the file (None when it passed)."""
 

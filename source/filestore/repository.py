@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -27,16 +26,14 @@ MAX_BATCH_KEYS = 100
 REMOVE_EXPIRY = "REMOVE expiry_shard, expire_at"
 
 
-@dataclass(frozen=True)
-class WriteOutcome:
+class WriteOutcome(NamedTuple):
     """A conditional write: whether it applied, and the item as it was before it."""
 
     applied: bool
     before: FileRecord | None
 
 
-@dataclass(frozen=True)
-class ExpiringEntry:
+class ExpiringEntry(NamedTuple):
     """One ExpiryIndex entry: a file past its expiry, or one whose deletion is unfinished."""
 
     id: str

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 JSON_CONTENT_TYPE = "application/json"
 # Powertools' CORSConfig default allow-list, to which the API adds its own headers.
@@ -25,24 +25,23 @@ DEFAULT_ALLOWED_HEADERS = (
 )
 
 RouteHandler = Callable[..., Any]
+NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class NoRoute(Exception):
     """The event names a method and resource this function has no route for."""
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     """A proxy response: status, body text and headers."""
 
     status_code: int
     body: str
     content_type: str = JSON_CONTENT_TYPE
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_HEADERS
 
 
-@dataclass(frozen=True)
-class Cors:
+class Cors(NamedTuple):
     """What the API answers a browser's request with (preflights are API Gateway's mocks)."""
 
     allow_origin: str

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -15,8 +14,7 @@ if TYPE_CHECKING:
     from filestore.storage import PresignedUpload
 
 
-@dataclass(frozen=True)
-class ClientConfig:
+class ClientConfig(NamedTuple):
     """GET /config: the limits and mode a client needs before uploading."""
 
     max_file_size: int
@@ -29,8 +27,7 @@ class ClientConfig:
     part_size: int
 
 
-@dataclass(frozen=True)
-class Upload:
+class Upload(NamedTuple):
     """POST /file: a pending file, how its bytes reach S3, and the token that reverts it.
 
     A single upload carries its presigned PUT (``request``) and ``expires_at`` is the URL's
@@ -46,23 +43,20 @@ class Upload:
     plan: PartPlan | None = None
 
 
-@dataclass(frozen=True)
-class PartUpload:
+class PartUpload(NamedTuple):
     """POST /file/{id}/parts: one part's presigned UploadPart."""
 
     number: int
     request: PresignedUpload
 
 
-@dataclass(frozen=True)
-class HeldParts:
+class HeldParts(NamedTuple):
     """GET /file/{id}/parts: the parts S3 holds, in part-number order."""
 
     parts: tuple[HeldPart, ...]
 
 
-@dataclass(frozen=True)
-class CompletedUpload:
+class CompletedUpload(NamedTuple):
     """POST /file/{id}/complete: the file, now uploaded (or stored in store-on-upload mode), or
     deleted with the content check's reason in ``rejected``."""
 
@@ -80,16 +74,14 @@ class BatchProblem(StrEnum):
     REJECTED = "rejected"  # the content check refused and removed it
 
 
-@dataclass(frozen=True)
-class BatchResult:
+class BatchResult(NamedTuple):
     """PUT or DELETE /files: the ids done, in request order, and the problem of each other id."""
 
     done: tuple[FileId, ...]
     problems: Mapping[FileId, BatchProblem]
 
 
-@dataclass(frozen=True)
-class DescribedFile:
+class DescribedFile(NamedTuple):
     """POST /files: one record and, for a stored file, its presigned download URL."""
 
     record: FileRecord
@@ -107,8 +99,7 @@ class UploadEventOutcome(StrEnum):
     IGNORED = "ignored"  # the event names another bucket
 
 
-@dataclass(frozen=True)
-class ExpiryTally:
+class ExpiryTally(NamedTuple):
     """One run of the expiry schedule."""
 
     expired: int  # files not stored in time, now deleted

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -282,7 +281,7 @@ class FileService:
                 skipped += 1  # a concurrent store or delete won
         tally = ExpiryTally(expired=expired, finished=finished, skipped=skipped)
         count(Metric.FILES_EXPIRED, tally.expired)
-        logger.info("expiry run", extra=asdict(tally))
+        logger.info("expiry run", extra=tally._asdict())
         return tally
 
     # ---- helpers ----------------------------------------------------------------------------

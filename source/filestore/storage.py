@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -29,8 +28,7 @@ PART_MISMATCH_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSm
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
 
 
-@dataclass(frozen=True)
-class PresignedUpload:
+class PresignedUpload(NamedTuple):
     """A presigned PUT: the URL and exactly the headers its signature covers."""
 
     url: str
@@ -38,8 +36,7 @@ class PresignedUpload:
     method: str = "PUT"
 
 
-@dataclass(frozen=True)
-class StoredObject:
+class StoredObject(NamedTuple):
     """What HeadObject says about an uploaded object."""
 
     size: int

@@ -8,8 +8,7 @@ import json
 import mimetypes
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from filestore.errors import (
     ChecksumNotForMultipart,
@@ -51,8 +50,7 @@ YES_WORDS = frozenset({"yes", "true", "1"})
 NO_WORDS = frozenset({"no", "false", "0", ""})
 
 
-@dataclass(frozen=True)
-class NewFile:
+class NewFile(NamedTuple):
     """A valid POST /file request."""
 
     name: str
@@ -61,8 +59,7 @@ class NewFile:
     checksum_sha256: str | None = None
 
 
-@dataclass(frozen=True)
-class PartRequest:
+class PartRequest(NamedTuple):
     """One entry of a POST /file/{id}/parts body: a part number and that part's SHA-256."""
 
     number: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from filestore.models import format_timestamp
@@ -122,7 +121,7 @@ def upload_events_view(outcomes: Iterable[UploadEventOutcome]) -> dict[str, list
 
 def expiry_view(tally: ExpiryTally) -> dict[str, int]:
     """The ExpireFilesFunction's result."""
-    return asdict(tally)
+    return tally._asdict()
 
 
 def _file_view(described: DescribedFile) -> dict[str, Any]:
