@@ -36,9 +36,9 @@ CREATE_BODY = {"name": "bench.txt", "size": 1024, "type": "text/plain"}
 class ApiConnection:
     """One load client's keep-alive connection to the local API, on ``http.client``.
 
-    The load runs on the cores it measures, so it should cost the stack as little as a load
-    tool (wrk, hey) would: a POST costs this client about 0.5 ms of CPU, a ``requests.Session``
-    1.8-2.0 ms (measured on a 2-core machine), a fifth of what the stack itself spends on it.
+    The load runs on the cores it measures, so it should take as little of them as a load tool
+    (wrk, hey) would: a POST costs this client about 0.5 ms of CPU, where a ``requests.Session``
+    took 1.8-2.0 ms and the stack spends 7-9 ms on it (measured on a 2-core machine).
     """
 
     def __init__(self, base_url: str) -> None:
