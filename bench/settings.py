@@ -32,8 +32,8 @@ class BenchConfig:
     multipart_part_bytes: int = 16 * 1024 * 1024  # template.yaml's PartSize default
     multipart_runs: int = 2
     event_uploads: int = 100
-    # A median of 9 let a slow phase of the machine (bench.cold_start.ROUND_ORDER_SEED) take
-    # one of 12 modules in about half of the runs; of 21, in under a fifth.
+    # With the machine slow 28% of the time (see bench.cold_start.ROUND_ORDER_SEED), a median of
+    # 9 lands in a slow phase for one of 12 modules in about 3 runs of 5; of 21, in 1 of 6.
     cold_start_runs: int = 21
     cold_start_modules: int | None = None  # None: every handler module
     expiry_stored_counts: tuple[int, ...] = (0, 1_000, 10_000)
