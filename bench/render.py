@@ -362,8 +362,9 @@ def _throughput(figure: ThroughputFigure) -> Section:
         f"{defaults.create.per_second:.0f} and {defaults.describe.per_second:.0f})",
         how=(
             f"{figure.clients} client threads in the benchmark process, each with its own "
-            "keep-alive `http.client` connection (a lean client, as a load tool would be: it "
-            "costs about a quarter of the CPU a `requests.Session` does, which the stack gets), "
+            "keep-alive `http.client` connection (a lean client, as a load tool would be: "
+            "measured once by hand, it cost about a quarter of the CPU a `requests.Session` "
+            "did, 0.5 against 1.8-2.0 ms a POST; its share is the first row below), "
             f"calling the local API for {figure.seconds:g} s per "
             f"route after a {figure.warm_up_s:g} s warm-up (so every function's worker pool has "
             f"grown); req/s counts 2xx answers. `POST /files` describes {DESCRIBE_IDS} "
